@@ -6,6 +6,12 @@ namespace LlmKit.ChatCompletion;
 /// Token counts that <see cref="UsageDetails"/> has no property for, kept in
 /// <see cref="UsageDetails.AdditionalCounts"/> under well-known keys.
 /// </summary>
+/// <remarks>
+/// LlmKit's usage convention, which every LlmKit provider follows: <see cref="UsageDetails.InputTokenCount"/> counts
+/// all input tokens, including those read from the prompt cache (<see cref="UsageDetails.CachedInputTokenCount"/>)
+/// and those written to it (<see cref="GetCacheWriteInputTokenCount"/>). Providers whose APIs report them separately
+/// (Anthropic) add them up.
+/// </remarks>
 public static class UsageDetailsExtensions
 {
     /// <summary>The <see cref="UsageDetails.AdditionalCounts"/> key of input tokens written to a provider's prompt cache.</summary>
