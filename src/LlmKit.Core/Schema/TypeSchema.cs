@@ -91,13 +91,24 @@ public sealed class TypeSchema
         JsonElement schema;
         try
         {
+            // System.Text.Json exports a schema for types it refuses to (de)serialize (delegates, Type, IntPtr), so a
+            // walk of the contract catches them here instead of at the first answer.
+            if (FindUnsupportedMember(type, serializerOptions) is { } unsupported)
+            {
+                throw new InvalidOperationException($"The type {FriendlyName(type)} cannot be expressed as a JSON schema: {unsupported}.");
+            }
+
             schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: serializerOptions);
             JsonSchemaValidator.Compile(schema);
+        }
+        catch (InvalidOperationException ex) when (ex.Message.StartsWith("The type ", StringComparison.Ordinal))
+        {
+            throw;
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
         {
             throw new InvalidOperationException(
-                $"The type {FriendlyName(type)} cannot be expressed as a JSON schema: {FindUnsupportedMember(type, serializerOptions) ?? ex.Message}", ex);
+                $"The type {FriendlyName(type)} cannot be expressed as a JSON schema: {ex.Message}", ex);
         }
 
         string? description = schema.ValueKind == JsonValueKind.Object && schema.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String
@@ -116,30 +127,62 @@ public sealed class TypeSchema
     // JsonSerializer names the type it rejects but not where it sits; walking the contract finds the member a user must change.
     private static string? FindUnsupportedMember(Type type, JsonSerializerOptions options)
     {
-        JsonTypeInfo info;
-        try
-        {
-            info = options.GetTypeInfo(type);
-        }
-        catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
-        {
-            return $"{FriendlyName(type)}: {ex.Message}";
-        }
+        var visited = new HashSet<Type>();
+        return Walk(type, FriendlyName(type));
 
-        foreach (var property in info.Properties)
+        string? Walk(Type current, string path)
         {
+            if (!visited.Add(current))
+            {
+                return null;
+            }
+
+            if (IsUnsupported(current))
+            {
+                return $"'{path}' is a {FriendlyName(current)}, which has no JSON form";
+            }
+
+            JsonTypeInfo info;
             try
             {
-                AIJsonUtilities.CreateJsonSchema(property.PropertyType, serializerOptions: options);
+                info = options.GetTypeInfo(current);
             }
             catch (Exception ex) when (ex is NotSupportedException or InvalidOperationException or ArgumentException)
             {
-                return $"member '{FriendlyName(type)}.{(property.AttributeProvider as System.Reflection.MemberInfo)?.Name ?? property.Name}' of type {FriendlyName(property.PropertyType)} is not supported ({ex.Message})";
+                return $"'{path}' ({FriendlyName(current)}) is not supported: {ex.Message}";
             }
-        }
 
-        return null;
+            if (info.Converter.GetType().Name.StartsWith("UnsupportedTypeConverter", StringComparison.Ordinal))
+            {
+                return $"'{path}' is a {FriendlyName(current)}, which has no JSON form";
+            }
+
+            if (info.ElementType is { } element && Walk(element, path + "[]") is { } inElement)
+            {
+                return inElement;
+            }
+
+            if (info.KeyType is { } key && IsUnsupported(key))
+            {
+                return $"'{path}' has keys of type {FriendlyName(key)}, which have no JSON form";
+            }
+
+            foreach (var property in info.Properties)
+            {
+                string member = (property.AttributeProvider as System.Reflection.MemberInfo)?.Name ?? property.Name;
+                if (Walk(property.PropertyType, path + "." + member) is { } inProperty)
+                {
+                    return "member " + inProperty;
+                }
+            }
+
+            return null;
+        }
     }
+
+    private static bool IsUnsupported(Type type) =>
+        typeof(Delegate).IsAssignableFrom(type) || typeof(System.Reflection.MemberInfo).IsAssignableFrom(type) ||
+        type == typeof(IntPtr) || type == typeof(UIntPtr);
 
     private static string SchemaName(Type type)
     {
