@@ -82,6 +82,12 @@ public sealed class TypeSchema
     {
         ArgumentNullException.ThrowIfNull(type);
         serializerOptions ??= AIJsonUtilities.DefaultOptions;
+        if (!serializerOptions.IsReadOnly)
+        {
+            // What JsonSerializer itself does on first use; without it, options created with "new" have no resolver.
+            serializerOptions.MakeReadOnly(populateMissingResolver: true);
+        }
+
         var perType = Cache.GetValue(serializerOptions, static _ => new ConcurrentDictionary<Type, TypeSchema>());
         return perType.TryGetValue(type, out var cached) ? cached : perType.GetOrAdd(type, Create(type, serializerOptions));
     }
