@@ -1,7 +1,6 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using LlmKit.ChatCompletion;
 using LlmKit.StructuredOutput;
 using LlmKit.Testing;
@@ -14,8 +13,7 @@ namespace LlmKit.Benchmarks.StructuredOutput;
 /// reference is Microsoft.Extensions.AI's <c>GetResponseAsync&lt;T&gt;</c> on the same client in the same run; it
 /// deserializes without validating, so the difference is the price of LlmKit's validation.
 /// </summary>
-[MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 5)]
+[Config(typeof(QuickConfig))]
 public class GetObjectBenchmarks
 {
     private const string Answer = """{"name":"Ada Lovelace","age":36,"email":"ada@example.com","tags":["math","poetry"],"address":{"street":"12 St James's Square","city":"London"}}""";

@@ -1,13 +1,11 @@
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Jobs;
 using LlmKit.Schema;
 
 namespace LlmKit.Benchmarks.StructuredOutput;
 
 /// <summary>Validations per second: a flat 10-property object, and a nested schema with arrays and $refs.</summary>
-[MemoryDiagnoser]
-[SimpleJob(RuntimeMoniker.Net10_0, launchCount: 1, warmupCount: 3, iterationCount: 5)]
+[Config(typeof(QuickConfig))]
 public class ValidationBenchmarks
 {
     private const string FlatSchema = """

@@ -266,6 +266,7 @@ internal sealed class JsonSchemaCompiler
                 case "properties":
                     node.Properties = SubMap(value, baseUri, document, child, node, "properties");
                     node.PropertyLookup = node.Properties.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+                    node.PropertyLookupBySpan = node.PropertyLookup.GetAlternateLookup<ReadOnlySpan<char>>();
                     break;
                 case "patternProperties":
                     node.PatternProperties = SubMap(value, baseUri, document, child, node, "patternProperties")
@@ -280,6 +281,7 @@ internal sealed class JsonSchemaCompiler
                     break;
                 case "required":
                     node.Required = ParseStrings(value, node, "required");
+                    node.RequiredUtf8 = node.Required.Select(System.Text.Encoding.UTF8.GetBytes).ToArray();
                     break;
                 case "minProperties":
                     node.MinProperties = ParseCount(value, node, "minProperties");

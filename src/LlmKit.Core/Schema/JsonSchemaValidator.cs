@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace LlmKit.Schema;
@@ -550,9 +551,10 @@ public sealed class JsonSchemaValidator
             bool valid = true;
             if (node.Required is { } required)
             {
-                foreach (string name in required)
+                for (int i = 0; i < required.Length; i++)
                 {
-                    if (!instance.TryGetProperty(name, out _))
+                    string name = required[i];
+                    if (!instance.TryGetProperty(node.RequiredUtf8![i], out _))
                     {
                         valid = false;
                         if (!Fail(node, "required", $"Is missing the required property \"{name}\"; add it."))
@@ -599,10 +601,13 @@ public sealed class JsonSchemaValidator
                         continue;
                     }
 
-                    string name = property.Name;
+                    // The name string is only materialized when a keyword needs it: the common case (a known
+                    // property, no patterns) looks it up from the raw UTF-8 without allocating.
+                    string? name = null;
                     bool known = false;
                     if (node.PropertyNames is { } propertyNames)
                     {
+                        name ??= property.Name;
                         using var nameDocument = JsonDocument.Parse(JsonSerializer.SerializeToUtf8Bytes(name, SchemaJsonContext.Default.String));
                         Push(name);
                         bool nameValid = Probe(propertyNames, nameDocument.RootElement);
@@ -620,10 +625,10 @@ public sealed class JsonSchemaValidator
                         }
                     }
 
-                    if (node.PropertyLookup is { } lookup && lookup.TryGetValue(name, out var propertySchema))
+                    if (node.PropertyLookup is not null && LookupProperty(node, property, ref name) is { } propertySchema)
                     {
                         known = true;
-                        if (!EvaluateMember(propertySchema, property.Value, name))
+                        if (!EvaluateMember(propertySchema, property, ref name))
                         {
                             valid = false;
                             if (!_collect)
@@ -635,15 +640,16 @@ public sealed class JsonSchemaValidator
 
                     if (node.PatternProperties is { } patterns)
                     {
+                        string patternName = name ??= property.Name;
                         foreach (var (regex, _, schema) in patterns)
                         {
-                            if (!IsMatch(regex, name))
+                            if (!IsMatch(regex, patternName))
                             {
                                 continue;
                             }
 
                             known = true;
-                            if (!EvaluateMember(schema, property.Value, name))
+                            if (!EvaluateMember(schema, property, ref name))
                             {
                                 valid = false;
                                 if (!_collect)
@@ -659,6 +665,7 @@ public sealed class JsonSchemaValidator
                         if (additional.BooleanValue == false)
                         {
                             valid = false;
+                            name ??= property.Name;
                             Push(name);
                             bool keepGoing = Fail(node, "additionalProperties", $"The property \"{name}\" is not allowed here; remove it.");
                             Pop();
@@ -667,7 +674,7 @@ public sealed class JsonSchemaValidator
                                 return false;
                             }
                         }
-                        else if (!EvaluateMember(additional, property.Value, name))
+                        else if (!EvaluateMember(additional, property, ref name))
                         {
                             valid = false;
                             if (!_collect)
@@ -715,12 +722,32 @@ public sealed class JsonSchemaValidator
             return valid;
         }
 
-        private bool EvaluateMember(SchemaNode schema, JsonElement value, string name)
+        private bool EvaluateMember(SchemaNode schema, JsonProperty property, ref string? name)
         {
+            if (!_collect)
+            {
+                return Evaluate(schema, property.Value);
+            }
+
+            name ??= property.Name;
             Push(name);
-            bool valid = Evaluate(schema, value);
+            bool valid = Evaluate(schema, property.Value);
             Pop();
             return valid;
+        }
+
+        private static SchemaNode? LookupProperty(SchemaNode node, JsonProperty property, ref string? name)
+        {
+            var raw = JsonMarshal.GetRawUtf8PropertyName(property);
+            if (name is null && raw.Length <= 256 && raw.IndexOf((byte)'\\') < 0)
+            {
+                Span<char> chars = stackalloc char[raw.Length];
+                int written = Encoding.UTF8.GetChars(raw, chars);
+                return node.PropertyLookupBySpan.TryGetValue(chars[..written], out var schema) ? schema : null;
+            }
+
+            name ??= property.Name;
+            return node.PropertyLookup!.TryGetValue(name, out var byName) ? byName : null;
         }
 
         private void Push(object segment)

@@ -61,10 +61,12 @@ internal sealed class SchemaNode
 
     public KeyValuePair<string, SchemaNode>[]? Properties;
     public Dictionary<string, SchemaNode>? PropertyLookup;
+    public Dictionary<string, SchemaNode>.AlternateLookup<ReadOnlySpan<char>> PropertyLookupBySpan;
     public (Regex Regex, string Text, SchemaNode Schema)[]? PatternProperties;
     public SchemaNode? AdditionalProperties;
     public SchemaNode? PropertyNames;
     public string[]? Required;
+    public byte[][]? RequiredUtf8;
     public int? MinProperties;
     public int? MaxProperties;
     public KeyValuePair<string, string[]>[]? DependentRequired;
