@@ -67,11 +67,56 @@ public sealed class StructuredOutputOptions
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>
     public void Validate()
     {
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
+        // Checked by hand rather than through Validator.TryValidateObject: this runs on every call, and the
+        // attributes above stay as documentation for configuration binding and tooling.
+        var problems = new List<string>();
+        if (MaxAttempts is < 1 or > StructuredOutputConstants.MaxAttemptsLimit)
         {
-            throw new ArgumentException("Invalid StructuredOutputOptions: " + string.Join(" ", results.Select(r => r.ErrorMessage)));
+            problems.Add($"MaxAttempts must be between 1 and {StructuredOutputConstants.MaxAttemptsLimit}, but was {MaxAttempts}.");
         }
+
+        if (TruncationRetryMaxOutputTokens is < 1)
+        {
+            problems.Add($"TruncationRetryMaxOutputTokens must be at least 1 when set, but was {TruncationRetryMaxOutputTokens}.");
+        }
+
+        if (!IsName(ToolName))
+        {
+            problems.Add($"ToolName must be 1 to 64 letters, digits, '_' or '-', but was '{ToolName}'.");
+        }
+
+        if (SchemaName is not null && !IsName(SchemaName))
+        {
+            problems.Add($"SchemaName must be 1 to 64 letters, digits, '_' or '-', but was '{SchemaName}'.");
+        }
+
+        if (!Enum.IsDefined(Strategy))
+        {
+            problems.Add($"Strategy {(int)Strategy} is not a StructuredOutputStrategy.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("Invalid StructuredOutputOptions: " + string.Join(" ", problems));
+        }
+    }
+
+    private static bool IsName(string? name)
+    {
+        if (name is not { Length: >= 1 and <= 64 })
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (!char.IsAsciiLetterOrDigit(c) && c is not '_' and not '-')
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 }
 

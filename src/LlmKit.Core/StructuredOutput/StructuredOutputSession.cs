@@ -194,7 +194,7 @@ internal sealed class StructuredOutputSession<T>
                 return (default, [new JsonSchemaError(Pointer(ex.Path), "deserialization", FirstSentence(ex.Message), "#")]);
             }
 
-            if (value is null && default(T) is null && !typeof(T).IsGenericType)
+            if (value is null && Nullable.GetUnderlyingType(typeof(T)) is null)
             {
                 return (default, [new JsonSchemaError(string.Empty, "type", "The value must not be null.", "#")]);
             }
