@@ -75,6 +75,11 @@ public sealed class JsonSchemaValidator
     /// <returns>The result: valid, or every error found (up to <see cref="JsonSchemaValidatorOptions.MaxErrors"/>).</returns>
     public JsonSchemaValidationResult Validate(JsonElement instance)
     {
+        if (instance.ValueKind == JsonValueKind.Undefined)
+        {
+            return new JsonSchemaValidationResult([new JsonSchemaError(string.Empty, "type", "There is no value; provide a JSON value.", _root.Location)]);
+        }
+
         // Fast path: most instances are valid, and a pass that stops at the first failure allocates nothing.
         var quick = new Evaluation(this, collect: false);
         if (quick.Evaluate(_root, instance))
@@ -92,7 +97,8 @@ public sealed class JsonSchemaValidator
     /// <summary>Returns whether an instance is valid, without collecting errors.</summary>
     /// <param name="instance">The instance.</param>
     /// <returns><see langword="true"/> when the instance satisfies the schema.</returns>
-    public bool IsValid(JsonElement instance) => new Evaluation(this, collect: false).Evaluate(_root, instance);
+    public bool IsValid(JsonElement instance) =>
+        instance.ValueKind != JsonValueKind.Undefined && new Evaluation(this, collect: false).Evaluate(_root, instance);
 
     /// <summary>One walk over an instance. A struct over a reusable path stack: the valid path allocates nothing.</summary>
     private struct Evaluation(JsonSchemaValidator validator, bool collect)

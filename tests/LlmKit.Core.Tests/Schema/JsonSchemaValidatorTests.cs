@@ -77,6 +77,15 @@ public sealed class JsonSchemaValidatorTests
         Assert.Equal("$ref", result.Errors[0].Keyword);
     }
 
+    [Fact]
+    public void A_default_JsonElement_is_invalid_rather_than_an_exception()
+    {
+        var validator = JsonSchemaValidator.Compile("""{"enum": [1, "a"], "const": 1}""");
+
+        Assert.False(validator.Validate(default).IsValid);
+        Assert.False(validator.IsValid(default));
+    }
+
     [Theory]
     [InlineData("""{"type": 12}""", "type")]
     [InlineData("""{"minLength": -1}""", "minLength")]
