@@ -78,6 +78,7 @@ public sealed class TypeSchema
     /// <param name="serializerOptions">The options; <see cref="AIJsonUtilities.DefaultOptions"/> when omitted.</param>
     /// <returns>The schema.</returns>
     /// <exception cref="InvalidOperationException">The type cannot be expressed as a JSON schema; the message names the member.</exception>
+    /// <remarks>Options that are not yet read-only are made read-only, as <c>JsonSerializer</c> does on first use.</remarks>
     public static TypeSchema For(Type type, JsonSerializerOptions? serializerOptions = null)
     {
         ArgumentNullException.ThrowIfNull(type);
