@@ -1,0 +1,178 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
+using LlmKit.Errors;
+using Microsoft.Extensions.AI;
+
+namespace LlmKit.StructuredOutput;
+
+/// <summary>
+/// Typed answers from any <see cref="IChatClient"/>: <c>GetObjectAsync&lt;T&gt;</c> returns a validated object or a
+/// failure that says why, <c>StreamObjectAsync&lt;T&gt;</c> shows the object as it is written and ends with the same result.
+/// </summary>
+/// <remarks>
+/// Every answer is validated against the type's JSON schema, then deserialized strictly (required members, no unknown
+/// members), then checked with DataAnnotations and <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/>.
+/// An invalid answer is sent back with its errors for another attempt, up to
+/// <see cref="StructuredOutputOptions.MaxAttempts"/>. These methods throw only for cancellation, for
+/// <see cref="LlmException"/> from the transport, and for a requested type that has no JSON schema.
+/// </remarks>
+public static class StructuredOutputChatClientExtensions
+{
+    /// <summary>Asks the model for a <typeparamref name="T"/>.</summary>
+    /// <typeparam name="T">The type of the answer: a record, class, collection, enum or primitive.</typeparam>
+    /// <param name="chatClient">The client.</param>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="options">Strategy, attempts and chat options; defaults when omitted.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The validated value, or why there is none.</returns>
+    /// <exception cref="InvalidOperationException"><typeparamref name="T"/> cannot be expressed as a JSON schema.</exception>
+    public static Task<StructuredResult<T>> GetObjectAsync<T>(
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default) =>
+        RunAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+
+    /// <summary>Asks the model for a <typeparamref name="T"/>, reading it with a source-generated contract.</summary>
+    /// <typeparam name="T">The type of the answer.</typeparam>
+    /// <param name="chatClient">The client.</param>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="typeInfo">The contract, for example <c>MyJsonContext.Default.Person</c> (trimming- and AOT-safe).</param>
+    /// <param name="options">Strategy, attempts and chat options; <see cref="StructuredOutputOptions.SerializerOptions"/> is ignored.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The validated value, or why there is none.</returns>
+    public static Task<StructuredResult<T>> GetObjectAsync<T>(
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, JsonTypeInfo<T> typeInfo, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return RunAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), options, cancellationToken);
+    }
+
+    /// <summary>Asks the model for a <typeparamref name="T"/> with a single user prompt.</summary>
+    /// <typeparam name="T">The type of the answer.</typeparam>
+    /// <param name="chatClient">The client.</param>
+    /// <param name="prompt">The user's prompt.</param>
+    /// <param name="options">Strategy, attempts and chat options; defaults when omitted.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The validated value, or why there is none.</returns>
+    public static Task<StructuredResult<T>> GetObjectAsync<T>(
+        this IChatClient chatClient, string prompt, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        return chatClient.GetObjectAsync<T>([new ChatMessage(ChatRole.User, prompt)], options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Asks the model for a <typeparamref name="T"/> and streams it: updates carry the partial object as it is
+    /// written; the last update carries the validated result (<see cref="StructuredOutputUpdate{T}.Result"/>).
+    /// </summary>
+    /// <typeparam name="T">The type of the answer.</typeparam>
+    /// <param name="chatClient">The client.</param>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="options">Strategy, attempts and chat options; defaults when omitted.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The updates; the last one is final.</returns>
+    public static IAsyncEnumerable<StructuredOutputUpdate<T>> StreamObjectAsync<T>(
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default) =>
+        StreamAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+
+    /// <summary>Streams a <typeparamref name="T"/>, reading it with a source-generated contract.</summary>
+    /// <typeparam name="T">The type of the answer.</typeparam>
+    /// <param name="chatClient">The client.</param>
+    /// <param name="messages">The conversation.</param>
+    /// <param name="typeInfo">The contract.</param>
+    /// <param name="options">Strategy, attempts and chat options.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <returns>The updates; the last one is final.</returns>
+    public static IAsyncEnumerable<StructuredOutputUpdate<T>> StreamObjectAsync<T>(
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, JsonTypeInfo<T> typeInfo, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        return StreamAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), options, cancellationToken);
+    }
+
+    private static async Task<StructuredResult<T>> RunAsync<T>(
+        IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options, CancellationToken cancellationToken)
+    {
+        var session = new StructuredOutputSession<T>(chatClient, messages, contract, options);
+        while (true)
+        {
+            session.BeginAttempt();
+            var response = await chatClient.GetResponseAsync(session.Conversation, session.CreateChatOptions(), cancellationToken);
+            if (session.Evaluate(response) is { } result)
+            {
+                return result;
+            }
+        }
+    }
+
+    private static async IAsyncEnumerable<StructuredOutputUpdate<T>> StreamAsync<T>(
+        IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        var session = new StructuredOutputSession<T>(chatClient, messages, contract, options);
+        while (true)
+        {
+            session.BeginAttempt();
+            var updates = new List<ChatResponseUpdate>();
+            var text = new System.Text.StringBuilder();
+            string? lastShown = null;
+            await foreach (var update in chatClient.GetStreamingResponseAsync(session.Conversation, session.CreateChatOptions(), cancellationToken))
+            {
+                updates.Add(update);
+                string chunk = update.Text;
+                if (chunk.Length == 0)
+                {
+                    continue;
+                }
+
+                text.Append(chunk);
+                if (Snapshot(session, text) is { } partial && partial.Json != lastShown)
+                {
+                    lastShown = partial.Json;
+                    yield return new StructuredOutputUpdate<T>(session.Attempts, partial.Node, partial.Value, null);
+                }
+            }
+
+            if (session.Evaluate(updates.ToChatResponse()) is { } result)
+            {
+                yield return new StructuredOutputUpdate<T>(session.Attempts, null, result.IsSuccess ? result.Value : default, result);
+                yield break;
+            }
+        }
+    }
+
+    // Re-reads the whole prefix on every chunk: quadratic in the answer's length, but answers are small and a
+    // resumable parser would not change what the caller sees.
+    private static (JsonNode? Node, string Json, T? Value)? Snapshot<T>(StructuredOutputSession<T> session, System.Text.StringBuilder text)
+    {
+        string so = text.ToString();
+        int start = so.AsSpan().IndexOfAny('{', '[');
+        if (start < 0 || !PartialJson.TryParse(so.AsSpan(start), out var node) || node is null)
+        {
+            return null;
+        }
+
+        if (session.Contract.Schema.IsWrapped)
+        {
+            if (node is not JsonObject wrapper || !wrapper.TryGetPropertyValue(Schema.StrictJsonSchema.WrapperPropertyName, out node))
+            {
+                return null;
+            }
+
+            node = node?.DeepClone();
+        }
+
+        string json = node?.ToJsonString() ?? "null";
+        T? value = default;
+        try
+        {
+            value = node is null ? default : System.Text.Json.JsonSerializer.Deserialize(node, session.Contract.LenientTypeInfo);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Not readable as T yet (for example a number still being written as a string); the JSON is still shown.
+        }
+
+        return (node, json, value);
+    }
+}

@@ -1,0 +1,52 @@
+using LlmKit.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.StructuredOutput;
+
+/// <summary>Registers app-wide <see cref="StructuredOutputOptions"/> defaults.</summary>
+public static class StructuredOutputLlmKitBuilderExtensions
+{
+    /// <summary>The configuration section the defaults bind from: <c>LlmKit:StructuredOutput</c>.</summary>
+    public const string ConfigurationSection = LlmKitBuilder.ConfigurationSection + ":StructuredOutput";
+
+    /// <summary>
+    /// Registers <see cref="StructuredOutputOptions"/> (bound from <c>LlmKit:StructuredOutput</c>, then
+    /// <paramref name="configure"/>), validated when the host starts. Inject <c>IOptions&lt;StructuredOutputOptions&gt;</c>
+    /// and pass its value to <c>GetObjectAsync</c>.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitBuilder AddStructuredOutput(this LlmKitBuilder builder, Action<StructuredOutputOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<StructuredOutputOptions>()
+            .Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o));
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.ValidateOnStart();
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StructuredOutputOptions>, StructuredOutputOptionsValidator>());
+        return builder;
+    }
+
+    private sealed class StructuredOutputOptionsValidator : IValidateOptions<StructuredOutputOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, StructuredOutputOptions options)
+        {
+            try
+            {
+                options.Validate();
+                return ValidateOptionsResult.Success;
+            }
+            catch (ArgumentException ex)
+            {
+                return ValidateOptionsResult.Fail($"{ConfigurationSection}: {ex.Message}");
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+using LlmKit.DependencyInjection;
+using LlmKit.StructuredOutput;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Core.Tests.StructuredOutput;
+
+public sealed class StructuredOutputOptionsTests
+{
+    [Fact]
+    public void Defaults_are_the_documented_ones()
+    {
+        var options = new StructuredOutputOptions();
+
+        Assert.Equal(StructuredOutputStrategy.Auto, options.Strategy);
+        Assert.Equal(StructuredOutputConstants.DefaultMaxAttempts, options.MaxAttempts);
+        Assert.Equal(3, options.MaxAttempts);
+        Assert.True(options.UseStrictSchema);
+        Assert.True(options.RepairJson);
+        Assert.Null(options.TruncationRetryMaxOutputTokens);
+        Assert.Equal("respond", options.ToolName);
+    }
+
+    [Fact]
+    public void Configuration_binds_and_a_bad_value_fails_naming_the_section()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["LlmKit:StructuredOutput:MaxAttempts"] = "5",
+            ["LlmKit:StructuredOutput:Strategy"] = "Prompt",
+        }).Build();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddLlmKit().AddStructuredOutput();
+        using var provider = services.BuildServiceProvider();
+
+        var options = provider.GetRequiredService<IOptions<StructuredOutputOptions>>().Value;
+
+        Assert.Equal(5, options.MaxAttempts);
+        Assert.Equal(StructuredOutputStrategy.Prompt, options.Strategy);
+
+        var bad = new ServiceCollection();
+        bad.AddLlmKit().AddStructuredOutput(o => o.MaxAttempts = 0);
+        using var badProvider = bad.BuildServiceProvider();
+        var error = Assert.Throws<OptionsValidationException>(() => badProvider.GetRequiredService<IOptions<StructuredOutputOptions>>().Value);
+        Assert.Contains("LlmKit:StructuredOutput", error.Message, StringComparison.Ordinal);
+        Assert.Contains("MaxAttempts", error.Message, StringComparison.Ordinal);
+    }
+}
