@@ -27,7 +27,7 @@ internal static class BytePairMerger
         }
 
         // Stack arrays for short pieces; tests also call this on long pieces to compare both algorithms.
-        Span<int> buffer = n <= SmallPieceLimit ? stackalloc int[(3 * SmallPieceLimit) + 1] : new int[(3 * n) + 1];
+        Span<int> buffer = n <= SmallPieceLimit ? stackalloc int[(3 * n) + 1] : new int[(3 * n) + 1];
         Span<int> starts = buffer[..(n + 1)];          // starts[i]: where part i begins; starts[m] == n
         Span<int> pairRanks = buffer.Slice(n + 1, n);   // rank of part i + part i+1, int.MaxValue when not a token
         Span<int> partRanks = buffer.Slice((2 * n) + 1, n);

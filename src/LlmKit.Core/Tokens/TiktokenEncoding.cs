@@ -388,10 +388,12 @@ public sealed class TiktokenEncoding : ITokenCounter
     internal void EncodeOrdinary<TSink>(ReadOnlySpan<char> text, ref TSink sink)
         where TSink : struct, ITokenSink
     {
+        Span<byte> bytes = stackalloc byte[StackBytes];
+        Span<int> tokens = stackalloc int[StackBytes];
         var scanner = new PieceScanner(text, Pattern);
         while (scanner.MoveNext())
         {
-            EncodePiece(text[scanner.Start..scanner.End], ref sink);
+            EncodePiece(text[scanner.Start..scanner.End], ref sink, bytes, tokens);
         }
     }
 
@@ -400,9 +402,23 @@ public sealed class TiktokenEncoding : ITokenCounter
     private void EncodePiece<TSink>(ReadOnlySpan<char> piece, ref TSink sink)
         where TSink : struct, ITokenSink
     {
-        byte[]? rented = null;
+        Span<byte> bytes = stackalloc byte[StackBytes];
+        Span<int> tokens = stackalloc int[StackBytes];
+        EncodePiece(piece, ref sink, bytes, tokens);
+    }
+
+    /// <summary>Encodes one piece; <paramref name="bytes"/> and <paramref name="tokens"/> are the caller's scratch space, reused across pieces.</summary>
+    private void EncodePiece<TSink>(ReadOnlySpan<char> piece, ref TSink sink, Span<byte> bytes, Span<int> tokens)
+        where TSink : struct, ITokenSink
+    {
+        byte[]? rentedBytes = null;
+        int[]? rentedTokens = null;
         int maxBytes = piece.Length * 3;
-        Span<byte> bytes = maxBytes <= StackBytes ? stackalloc byte[StackBytes] : (rented = ArrayPool<byte>.Shared.Rent(maxBytes));
+        if (maxBytes > bytes.Length)
+        {
+            bytes = rentedBytes = ArrayPool<byte>.Shared.Rent(maxBytes);
+        }
+
         try
         {
             // Unpaired surrogates become U+FFFD (EF BF BD), which is what tiktoken's bindings receive from TextEncoder.
@@ -423,8 +439,11 @@ public sealed class TiktokenEncoding : ITokenCounter
                 return;
             }
 
-            int[]? rentedTokens = null;
-            Span<int> tokens = written <= StackBytes ? stackalloc int[StackBytes] : (rentedTokens = ArrayPool<int>.Shared.Rent(written));
+            if (written > tokens.Length)
+            {
+                tokens = rentedTokens = ArrayPool<int>.Shared.Rent(written);
+            }
+
             int count = BytePairMerger.Merge(_ranks, utf8, tokens);
             sink.AddRange(tokens[..count]);
             if (cacheable)
@@ -438,17 +457,17 @@ public sealed class TiktokenEncoding : ITokenCounter
 
                 _cacheLookup.TryAdd(piece, tokens[..count].ToArray());
             }
+        }
+        finally
+        {
+            if (rentedBytes is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rentedBytes);
+            }
 
             if (rentedTokens is not null)
             {
                 ArrayPool<int>.Shared.Return(rentedTokens);
-            }
-        }
-        finally
-        {
-            if (rented is not null)
-            {
-                ArrayPool<byte>.Shared.Return(rented);
             }
         }
     }
