@@ -23,9 +23,9 @@ public sealed class ChatTokenCounter : IChatTokenCounter
     internal const int ToolsWithSystemMessageDiscount = 4;
     internal const int TokensPerToolCall = 7;
 
-    // GPT-5 models (harmony format) prime the reply with one token fewer and put tool definitions in a developer
-    // preamble that costs about 81 more tokens; both measured on the recorded gpt-5-nano calls.
-    internal const int Gpt5PrimingAdjustment = -1;
+    // Reasoning models (GPT-5, o1/o3/o4) prime the reply with one token fewer (measured on recorded o3-mini and
+    // gpt-5-nano calls); GPT-5 also puts tool definitions in a developer preamble that costs about 81 more tokens.
+    internal const int ReasoningModelPrimingAdjustment = -1;
     internal const int Gpt5ToolsPreamble = 81;
     internal const int JsonSchemaOverhead = 10;
 
@@ -49,8 +49,11 @@ public sealed class ChatTokenCounter : IChatTokenCounter
         var (counter, model) = Resolve(modelId);
         bool anthropic = string.Equals(model?.Provider, "anthropic", StringComparison.OrdinalIgnoreCase);
 
-        bool gpt5 = (model?.Id ?? modelId)?.StartsWith("gpt-5", StringComparison.OrdinalIgnoreCase) == true;
-        int total = ReplyPriming + (gpt5 ? Gpt5PrimingAdjustment : 0);
+        string family = model?.Id ?? modelId ?? "";
+        bool gpt5 = family.StartsWith("gpt-5", StringComparison.OrdinalIgnoreCase);
+        bool reasoning = gpt5 || family.StartsWith("o1", StringComparison.OrdinalIgnoreCase) ||
+                         family.StartsWith("o3", StringComparison.OrdinalIgnoreCase) || family.StartsWith("o4", StringComparison.OrdinalIgnoreCase);
+        int total = ReplyPriming + (reasoning ? ReasoningModelPrimingAdjustment : 0);
         bool hasSystem = false;
         foreach (var message in messages)
         {
