@@ -3,3 +3,14 @@
 command -v dotnet >/dev/null || { echo "the .NET 10 SDK is required" >&2; exit 1; }
 command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip >/dev/null; }
 command -v python3 >/dev/null || { apt-get update -qq && apt-get install -y -qq python3 >/dev/null; }
+
+# Tokens (issue 6): the npm `tiktoken` package is the parity oracle for LlmKit's tokenizer. Installed once into a
+# temporary folder (reused when already there); the parity test finds it through LLMKIT_TIKTOKEN_NODE_MODULES and
+# fails in CI when it is missing.
+command -v node >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null; }
+LLMKIT_TIKTOKEN_DIR="${TMPDIR:-/tmp}/llmkit-tiktoken-oracle"
+if [ ! -f "$LLMKIT_TIKTOKEN_DIR/node_modules/tiktoken/package.json" ]; then
+  mkdir -p "$LLMKIT_TIKTOKEN_DIR"
+  npm install --prefix "$LLMKIT_TIKTOKEN_DIR" --no-audit --no-fund --no-save --silent tiktoken@1.0.22 >/dev/null
+fi
+export LLMKIT_TIKTOKEN_NODE_MODULES="$LLMKIT_TIKTOKEN_DIR/node_modules"
