@@ -164,24 +164,31 @@ internal static class OpenAIChatRequest
                 }
             }
 
-            if (extras is not null)
-            {
-                foreach (var (key, value) in extras)
-                {
-                    if (key == ChatClientCapabilities.StrictJsonSchemaKey)
-                    {
-                        continue;
-                    }
-
-                    w.WritePropertyName(key);
-                    JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-                }
-            }
-
+            WriteExtras(w, extras);
             w.WriteEndObject();
         }
 
         return buffer.WrittenMemory;
+    }
+
+    /// <summary>Writes caller-supplied fields as they are; LlmKit's own option keys are not request fields.</summary>
+    internal static void WriteExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras)
+    {
+        if (extras is null)
+        {
+            return;
+        }
+
+        foreach (var (key, value) in extras)
+        {
+            if (key == ChatClientCapabilities.StrictJsonSchemaKey)
+            {
+                continue;
+            }
+
+            w.WritePropertyName(key);
+            JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
+        }
     }
 
     private static void WriteMessages(Utf8JsonWriter w, IEnumerable<ChatMessage> messages, string? instructions)
@@ -292,7 +299,7 @@ internal static class OpenAIChatRequest
     private static void WriteUserContent(Utf8JsonWriter w, ChatMessage message)
     {
         // A lone text goes as a plain string: the shortest form, and the one every compatible server accepts.
-        if (message.Contents is [TextContent only])
+        if (message.Contents is [TextContent { AdditionalProperties: null or { Count: 0 } } only])
         {
             w.WriteString("content", only.Text);
             return;
@@ -307,6 +314,7 @@ internal static class OpenAIChatRequest
                     w.WriteStartObject();
                     w.WriteString("type", "text");
                     w.WriteString("text", text.Text);
+                    WriteExtras(w, text.AdditionalProperties); // per-part extras, e.g. a prompt-cache breakpoint
                     w.WriteEndObject();
                     break;
                 case DataContent data when data.HasTopLevelMediaType("image"):
@@ -381,9 +389,9 @@ internal static class OpenAIChatRequest
 
             w.WritePropertyName("parameters");
             function.JsonSchema.WriteTo(w);
-            if (strict is { } s)
+            if (strict is true)
             {
-                w.WriteBoolean("strict", s);
+                w.WriteBoolean("strict", true); // false is the API's default; leaving it out keeps lenient servers happy
             }
 
             w.WriteEndObject();
