@@ -42,7 +42,7 @@ internal static partial class ProviderFailures
     public static LlmException FromStatus(
         int status, string? reason, HttpResponseHeaders headers, string? mediaType, string body, CallInfo call, TimeProvider timeProvider)
     {
-        var (errorType, errorCode, errorMessage) = ParseErrorBody(body);
+        var (errorType, errorCode, errorMessage, bodyRequestId) = ParseErrorBody(body);
         LlmErrorKind kind = KindOf(status, errorType, errorCode, errorMessage);
         string describedStatus = $"{status} ({reason ?? ((HttpStatusCode)status).ToString()})";
         string message = errorMessage is not null
@@ -55,7 +55,7 @@ internal static partial class ProviderFailures
         {
             StatusCode = status,
             RetryAfter = RetryAfterOf(status, headers, timeProvider),
-            RequestId = RequestIdOf(headers),
+            RequestId = RequestIdOf(headers) ?? bodyRequestId,
             Model = call.Model,
             Provider = call.Provider,
             ProviderErrorCode = errorCode ?? errorType,
@@ -311,7 +311,7 @@ internal static partial class ProviderFailures
         return status == 0 ? LlmErrorKind.Unknown : LlmException.KindFromStatusCode(status);
     }
 
-    private static (string? Type, string? Code, string? Message) ParseErrorBody(string body)
+    private static (string? Type, string? Code, string? Message, string? RequestId) ParseErrorBody(string body)
     {
         if (body.Length == 0 || body.AsSpan().TrimStart() is not ['{', ..])
         {
@@ -324,17 +324,19 @@ internal static partial class ProviderFailures
             JsonElement root = document.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error))
             {
+                string? requestId = StringOf(root, "request_id"); // Anthropic repeats it in the body
                 if (error.ValueKind == JsonValueKind.String)
                 {
-                    return (null, null, error.GetString()); // vLLM, Ollama and LiteLLM sometimes send {"error": "text"}
+                    return (null, null, error.GetString(), requestId); // vLLM, Ollama and LiteLLM sometimes send {"error": "text"}
                 }
 
-                return ParseErrorObject(error);
+                var (type, code, message) = ParseErrorObject(error);
+                return (type, code, message, requestId);
             }
 
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var bare) && bare.ValueKind == JsonValueKind.String)
             {
-                return (null, null, bare.GetString());
+                return (null, null, bare.GetString(), null);
             }
         }
         catch (JsonException)

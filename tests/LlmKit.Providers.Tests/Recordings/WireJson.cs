@@ -73,8 +73,10 @@ internal static class WireJson
             case JsonObject obj:
                 foreach (var (key, value) in obj.ToList())
                 {
-                    // An empty description is what "no description" looks like to the API.
-                    if (value is null || (key == "description" && value is JsonValue d && d.GetValueKind() == JsonValueKind.String && (string)d! == string.Empty))
+                    // An empty description is what "no description" looks like to the API; is_error defaults to false.
+                    if (value is null ||
+                        (key == "description" && value is JsonValue d && d.GetValueKind() == JsonValueKind.String && (string)d! == string.Empty) ||
+                        (key == "is_error" && value is JsonValue f && f.GetValueKind() == JsonValueKind.False))
                     {
                         obj.Remove(key);
                         continue;
