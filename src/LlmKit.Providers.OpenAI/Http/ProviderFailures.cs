@@ -292,7 +292,8 @@ internal static partial class ProviderFailures
             case "overloaded_error":
                 return LlmErrorKind.Overloaded;
             case "api_error" or "server_error":
-                return LlmErrorKind.ServerError;
+                // Generic server-side types: the status still tells overload (503) from breakage (500).
+                return status >= 500 ? LlmException.KindFromStatusCode(status) : LlmErrorKind.ServerError;
             case "request_too_large":
                 return LlmErrorKind.BadRequest;
         }
