@@ -1,5 +1,4 @@
 using System.Net.ServerSentEvents;
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using LlmKit.Errors;
 using Microsoft.Extensions.Logging;
@@ -154,21 +153,5 @@ internal sealed class ProviderCall(
         Response?.Dispose();
         linked.Dispose();
         timeout.Dispose();
-    }
-}
-
-/// <summary>Small async-enumerable helpers.</summary>
-internal static class ProviderStreams
-{
-    /// <summary>Wraps a stream of updates so that the call is disposed when the consumer stops, however it stops.</summary>
-    public static async IAsyncEnumerable<T> Owning<T>(ProviderCall call, IAsyncEnumerable<T> source, [EnumeratorCancellation] CancellationToken cancellationToken = default)
-    {
-        using (call)
-        {
-            await foreach (var item in source.WithCancellation(cancellationToken).ConfigureAwait(false))
-            {
-                yield return item;
-            }
-        }
     }
 }
