@@ -42,7 +42,8 @@ internal static class AnthropicChatRequest
             }
 
             var turn = turns[^1];
-            turn.Contents.AddRange(message.Contents.Where(c => c is not UsageContent));
+            // The API rejects empty text blocks, which tool-calling turns assembled from streams often carry.
+            turn.Contents.AddRange(message.Contents.Where(c => c is not (UsageContent or TextContent { Text.Length: 0 })));
             if (message.AdditionalProperties?.TryGetValue(AnthropicChatOptionKeys.CacheBreakpoint, out object? mark) == true && mark is true)
             {
                 turn.BreakpointAfter = turn.Contents.Count - 1;

@@ -183,6 +183,24 @@ public sealed class AnthropicChatClientTests
     }
 
     [Fact]
+    public async Task Empty_text_next_to_a_tool_call_is_left_out_because_the_API_rejects_empty_blocks()
+    {
+        await using var server = Canned(Reply);
+        using var client = Client(server);
+
+        await client.GetResponseAsync(
+        [
+            new(ChatRole.User, "Weather?"),
+            new(ChatRole.Assistant, [new TextContent(string.Empty), new FunctionCallContent("toolu_1", "weather", new Dictionary<string, object?>())]),
+            new(ChatRole.Tool, [new FunctionResultContent("toolu_1", "sunny")]),
+        ]);
+
+        var assistant = server.Requests[0].Json!["messages"]![1]!["content"]!.AsArray();
+        Assert.Single(assistant);
+        Assert.Equal("tool_use", (string?)assistant[0]!["type"]);
+    }
+
+    [Fact]
     public void Reports_its_provider_name_and_capabilities()
     {
         using var client = new AnthropicChatClient(new() { ApiKey = "k", Model = "claude-test" });
