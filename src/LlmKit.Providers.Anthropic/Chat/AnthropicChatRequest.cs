@@ -43,7 +43,8 @@ internal static class AnthropicChatRequest
 
             var turn = turns[^1];
             // The API rejects empty text blocks, which tool-calling turns assembled from streams often carry.
-            turn.Contents.AddRange(message.Contents.Where(c => c is not (UsageContent or TextContent { Text.Length: 0 })));
+            // Reasoning without a signature came from another provider (after a fallback, say) and would be rejected.
+            turn.Contents.AddRange(message.Contents.Where(c => c is not (UsageContent or TextContent { Text.Length: 0 } or TextReasoningContent { ProtectedData: null })));
             if (message.AdditionalProperties?.TryGetValue(AnthropicChatOptionKeys.CacheBreakpoint, out object? mark) == true && mark is true)
             {
                 turn.BreakpointAfter = turn.Contents.Count - 1;
@@ -328,7 +329,7 @@ internal static class AnthropicChatRequest
                 case TextReasoningContent { Text: { Length: > 0 } thinking } reasoning:
                     w.WriteString("type", "thinking");
                     w.WriteString("thinking", thinking);
-                    w.WriteString("signature", reasoning.ProtectedData ?? string.Empty);
+                    w.WriteString("signature", reasoning.ProtectedData);
                     break;
                 case TextReasoningContent { ProtectedData: { } data }:
                     w.WriteString("type", "redacted_thinking");

@@ -201,6 +201,25 @@ public sealed class AnthropicChatClientTests
     }
 
     [Fact]
+    public async Task Signed_thinking_is_sent_back_and_unsigned_reasoning_from_elsewhere_is_left_out()
+    {
+        await using var server = Canned(Reply);
+        using var client = Client(server);
+
+        await client.GetResponseAsync(
+        [
+            new(ChatRole.User, "Plan it."),
+            new(ChatRole.Assistant, [new TextReasoningContent("Step one…") { ProtectedData = "sig-abc" }, new TextReasoningContent("foreign"), new TextContent("Done.")]),
+            new(ChatRole.User, "And then?"),
+        ]);
+
+        var blocks = server.Requests[0].Json!["messages"]![1]!["content"]!.AsArray();
+        Assert.Equal(2, blocks.Count);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type":"thinking","thinking":"Step one…","signature":"sig-abc"}"""), blocks[0]));
+        Assert.Equal("Done.", (string?)blocks[1]!["text"]);
+    }
+
+    [Fact]
     public void Reports_its_provider_name_and_capabilities()
     {
         using var client = new AnthropicChatClient(new() { ApiKey = "k", Model = "claude-test" });
