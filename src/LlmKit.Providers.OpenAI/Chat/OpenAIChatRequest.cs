@@ -93,7 +93,8 @@ internal static class OpenAIChatRequest
                     WriteTools(w, options.Tools!, strictSetting);
                 }
 
-                if (options.ToolMode is { } mode && Own("tool_choice") && (hasTools || mode is NoneChatToolMode))
+                // OpenAI rejects tool_choice without tools, even "none".
+                if (options.ToolMode is { } mode && Own("tool_choice") && hasTools)
                 {
                     switch (mode)
                     {
