@@ -1,0 +1,185 @@
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Providers.Anthropic;
+
+/// <summary>
+/// Settings of the Anthropic Messages API, bound from the configuration section <c>LlmKit:Anthropic:&lt;name&gt;</c>
+/// and validated when the host starts.
+/// </summary>
+public sealed class AnthropicProviderOptions
+{
+    /// <summary>Gets or sets the API key, sent as <c>x-api-key</c>.</summary>
+    /// <value>The default value is <see langword="null"/>: the <c>ANTHROPIC_API_KEY</c> environment variable is used. Never logged and never part of an exception.</value>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Gets or sets the base URL that <c>v1/messages</c> is relative to.</summary>
+    /// <value>The default value is <c>https://api.anthropic.com/</c>.</value>
+    public Uri Endpoint { get; set; } = AnthropicProviderConstants.DefaultEndpoint;
+
+    /// <summary>Gets or sets the model used when neither the call nor <c>LlmKit:Clients:&lt;name&gt;:Model</c> names one.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public string? Model { get; set; }
+
+    /// <summary>Gets or sets the API version sent as <c>anthropic-version</c>.</summary>
+    /// <value>The default value is <c>2023-06-01</c>.</value>
+    public string ApiVersion { get; set; } = AnthropicProviderConstants.DefaultApiVersion;
+
+    /// <summary>Gets the beta features sent as <c>anthropic-beta</c> (comma-separated), for example <c>extended-cache-ttl-2025-04-11</c>.</summary>
+    /// <value>The default value is an empty list.</value>
+    public IList<string> BetaFeatures { get; } = [];
+
+    /// <summary>
+    /// Gets or sets the output limit used when a call sets no <c>MaxOutputTokens</c>; the Messages API requires one.
+    /// </summary>
+    /// <value>The default value is 4096. Valid values are 1 or more.</value>
+    public int DefaultMaxOutputTokens { get; set; } = AnthropicProviderConstants.DefaultMaxOutputTokens;
+
+    /// <summary>Gets or sets how long one request may take, from sending it to the last byte of a stream.</summary>
+    /// <value>The default value is 10 minutes. Valid values are greater than zero and at most one day.</value>
+    public TimeSpan RequestTimeout { get; set; } = AnthropicProviderConstants.DefaultRequestTimeout;
+
+    /// <summary>Gets or sets a value indicating whether the system prompt ends with a prompt-cache breakpoint.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// A breakpoint caches everything before it: tools, then system, then messages. Writing to the cache costs 25%
+    /// more than plain input and reading costs 10%, so a breakpoint pays off when the same prefix is sent at least twice
+    /// within the cache lifetime (five minutes by default). Anthropic allows four breakpoints per request.
+    /// </remarks>
+    public bool CacheSystemPrompt { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether the tool definitions end with a prompt-cache breakpoint.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool CacheTools { get; set; }
+
+    /// <summary>
+    /// Gets or sets a value indicating whether the last message of every request gets a prompt-cache breakpoint, so the
+    /// next turn of the conversation reads the whole history from the cache.
+    /// </summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    /// <remarks>
+    /// To mark a different stable point (for example a long document before a question that changes every call), set
+    /// <see cref="AnthropicChatOptionKeys.CacheBreakpoint"/> to <see langword="true"/> in that message's
+    /// <c>AdditionalProperties</c>.
+    /// </remarks>
+    public bool CacheConversation { get; set; }
+
+    /// <summary>Gets or sets the extended-thinking budget used when a call does not choose one.</summary>
+    /// <value>The default value is <see langword="null"/>: no extended thinking. Valid values are at least 1024.</value>
+    public int? ThinkingBudgetTokens { get; set; }
+
+    /// <summary>Gets or sets the name of the tool that carries structured output when a call asks for a JSON schema response format.</summary>
+    /// <value>The default value is <c>json_response</c>.</value>
+    public string StructuredOutputToolName { get; set; } = AnthropicProviderConstants.DefaultStructuredOutputToolName;
+
+    internal string? ResolveApiKey() =>
+        string.IsNullOrWhiteSpace(ApiKey) ? Environment.GetEnvironmentVariable(AnthropicProviderConstants.ApiKeyEnvironmentVariable) : ApiKey;
+
+    internal Uri NormalizedEndpoint =>
+        Endpoint.AbsoluteUri.EndsWith('/') ? Endpoint : new Uri(Endpoint.AbsoluteUri + "/");
+}
+
+/// <summary>Keys of <c>AdditionalProperties</c> that steer the Anthropic provider per call or per message; they are never sent as request fields.</summary>
+public static class AnthropicChatOptionKeys
+{
+    /// <summary>
+    /// <c>ChatOptions.AdditionalProperties</c> key of this call's extended-thinking budget in tokens (an <see cref="int"/>;
+    /// 0 turns thinking off): <c>anthropic.thinking_budget_tokens</c>. Without it, <c>ChatOptions.Reasoning.Effort</c>
+    /// picks a budget, then <see cref="AnthropicProviderOptions.ThinkingBudgetTokens"/>.
+    /// </summary>
+    public const string ThinkingBudgetTokens = "anthropic.thinking_budget_tokens";
+
+    /// <summary><c>ChatMessage.AdditionalProperties</c> key that puts a prompt-cache breakpoint after that message: <c>anthropic.cache_breakpoint</c>.</summary>
+    public const string CacheBreakpoint = "anthropic.cache_breakpoint";
+}
+
+/// <summary>Defaults and limits of <see cref="AnthropicProviderOptions"/>.</summary>
+public static class AnthropicProviderConstants
+{
+    /// <summary>The provider name reported in telemetry and exceptions: <c>anthropic</c>.</summary>
+    public const string ProviderName = "anthropic";
+
+    /// <summary>The environment variable read when no key is configured: <c>ANTHROPIC_API_KEY</c>.</summary>
+    public const string ApiKeyEnvironmentVariable = "ANTHROPIC_API_KEY";
+
+    /// <summary>The default API version: <c>2023-06-01</c>.</summary>
+    public const string DefaultApiVersion = "2023-06-01";
+
+    /// <summary>The default output limit: 4096 tokens.</summary>
+    public const int DefaultMaxOutputTokens = 4096;
+
+    /// <summary>The smallest thinking budget the API accepts: 1024 tokens.</summary>
+    public const int MinThinkingBudgetTokens = 1024;
+
+    /// <summary>The most prompt-cache breakpoints one request may carry: 4.</summary>
+    public const int MaxCacheBreakpoints = 4;
+
+    /// <summary>The default structured-output tool name: <c>json_response</c>.</summary>
+    public const string DefaultStructuredOutputToolName = "json_response";
+
+    /// <summary>The root configuration section: <c>LlmKit:Anthropic</c>; each named client reads <c>LlmKit:Anthropic:&lt;name&gt;</c>.</summary>
+    public const string ConfigurationSection = "LlmKit:Anthropic";
+
+    /// <summary>Gets the default endpoint, <c>https://api.anthropic.com/</c>.</summary>
+    public static Uri DefaultEndpoint { get; } = new("https://api.anthropic.com/");
+
+    /// <summary>Gets the default request timeout, 10 minutes.</summary>
+    public static TimeSpan DefaultRequestTimeout { get; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Gets the longest request timeout accepted, one day.</summary>
+    public static TimeSpan MaxRequestTimeout { get; } = TimeSpan.FromDays(1);
+}
+
+/// <summary>Validates <see cref="AnthropicProviderOptions"/>, naming the configuration key in each failure.</summary>
+internal sealed class AnthropicProviderOptionsValidator : IValidateOptions<AnthropicProviderOptions>
+{
+    public ValidateOptionsResult Validate(string? name, AnthropicProviderOptions options)
+    {
+        var failures = Failures($"{AnthropicProviderConstants.ConfigurationSection}:{name ?? Options.DefaultName}", options, options.ResolveApiKey());
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    public static List<string> Failures(string section, AnthropicProviderOptions options, string? apiKey)
+    {
+        var failures = new List<string>();
+        if (options.Endpoint is not { IsAbsoluteUri: true } endpoint || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
+        {
+            failures.Add($"{section}:Endpoint must be an absolute http or https URL, but was '{options.Endpoint}'.");
+        }
+        else if (string.IsNullOrWhiteSpace(apiKey) && endpoint.Host.Equals("api.anthropic.com", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"{section}:ApiKey is required for api.anthropic.com: set it or the {AnthropicProviderConstants.ApiKeyEnvironmentVariable} environment variable.");
+        }
+
+        if (options.Model is { } model && string.IsNullOrWhiteSpace(model))
+        {
+            failures.Add($"{section}:Model must not be empty or white space when it is set.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.ApiVersion))
+        {
+            failures.Add($"{section}:ApiVersion must not be empty.");
+        }
+
+        if (options.DefaultMaxOutputTokens < 1)
+        {
+            failures.Add($"{section}:DefaultMaxOutputTokens must be at least 1, but was {options.DefaultMaxOutputTokens}.");
+        }
+
+        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > AnthropicProviderConstants.MaxRequestTimeout)
+        {
+            failures.Add($"{section}:RequestTimeout must be greater than zero and at most {AnthropicProviderConstants.MaxRequestTimeout}, but was {options.RequestTimeout}.");
+        }
+
+        if (options.ThinkingBudgetTokens is { } budget && budget < AnthropicProviderConstants.MinThinkingBudgetTokens)
+        {
+            failures.Add($"{section}:ThinkingBudgetTokens must be at least {AnthropicProviderConstants.MinThinkingBudgetTokens} when it is set, but was {budget}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(options.StructuredOutputToolName))
+        {
+            failures.Add($"{section}:StructuredOutputToolName must not be empty.");
+        }
+
+        return failures;
+    }
+}

@@ -1,0 +1,99 @@
+using LlmKit.DependencyInjection;
+using LlmKit.Providers.OpenAI;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+#pragma warning disable IDE0130 // Extension methods for LlmKit's builders live beside AddLlmKit, as in Microsoft.Extensions.*.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
+
+/// <summary>Registers OpenAI and OpenAI-compatible endpoints with LlmKit.</summary>
+public static class OpenAILlmKitBuilderExtensions
+{
+    /// <summary>
+    /// Registers a named chat client backed by an OpenAI-compatible endpoint. Its settings are bound from
+    /// <c>LlmKit:OpenAI:&lt;name&gt;</c> (see <see cref="OpenAIProviderOptions"/>), then <paramref name="configure"/>
+    /// runs, and the result is validated when the host starts. The key falls back to <c>OPENAI_API_KEY</c>.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="name">The client's name, which also names its configuration sections.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The builder of the client's pipeline, to add stages.</returns>
+    /// <example>
+    /// <code>
+    /// // "LlmKit": { "OpenAI": { "local": { "Endpoint": "http://localhost:11434/v1/", "Model": "llama3.2" } } }
+    /// services.AddLlmKit().AddOpenAI("local");
+    /// </code>
+    /// </example>
+    public static LlmKitChatClientBuilder AddOpenAI(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        AddOptions(builder.Services, name, configure);
+        return builder.AddChatClient(name, sp => new OpenAIChatClient(
+            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<OpenAIChatClient>>()));
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> backed by an OpenAI-compatible embeddings
+    /// endpoint, configured like <see cref="AddOpenAI"/> from <c>LlmKit:OpenAI:&lt;name&gt;</c>. The first one registered
+    /// is also the unkeyed generator.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="name">The generator's service key and configuration name.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The LlmKit builder.</returns>
+    public static LlmKitBuilder AddOpenAIEmbeddings(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        AddOptions(builder.Services, name, configure);
+        builder.Services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(name, (sp, _) => new OpenAIEmbeddingGenerator(
+            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
+            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
+        builder.Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
+        return builder;
+    }
+
+    /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
+    /// <param name="name">The client's name.</param>
+    /// <returns><c>LlmKit.OpenAI.&lt;name&gt;</c>.</returns>
+    public static string HttpClientName(string name) => "LlmKit.OpenAI." + name;
+
+    private static void AddOptions(IServiceCollection services, string name, Action<OpenAIProviderOptions>? configure)
+    {
+        // Chat and embeddings may share a name; the options are registered once so configure runs once.
+        var marker = new OpenAIOptionsMarker(name);
+        if (!services.Any(d => d.ServiceType == typeof(OpenAIOptionsMarker) && Equals(d.ImplementationInstance, marker)))
+        {
+            services.AddSingleton(marker);
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAIProviderOptions>, OpenAIProviderOptionsValidator>());
+            services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
+            var options = services.AddOptions<OpenAIProviderOptions>(name)
+                .Configure<IServiceProvider>((o, sp) =>
+                {
+                    if (sp.GetService<IConfiguration>() is { } configuration)
+                    {
+                        configuration.GetSection($"{OpenAIProviderConstants.ConfigurationSection}:{name}")
+                            .Bind(o, binder => binder.ErrorOnUnknownConfiguration = true);
+                    }
+                });
+            options.ValidateOnStart();
+        }
+
+        if (configure is not null)
+        {
+            services.Configure(name, configure);
+        }
+    }
+
+    private sealed record OpenAIOptionsMarker(string Name);
+}
