@@ -30,7 +30,9 @@ namespace LlmKit.Resilience;
 /// <remarks>
 /// <para>
 /// Streaming calls are retried, or fall back, only until the first update reaches the caller. After that a failure
-/// surfaces as it is: replaying the call would repeat text the caller has already shown.
+/// surfaces as it is: replaying the call would repeat text the caller has already shown. For the same reason the
+/// attempt timeout bounds only the wait for the first update (a long answer may stream for minutes), the total deadline
+/// bounds the whole stream, and the circuit breaker counts a stream as a success once its first update arrived.
 /// </para>
 /// <para>
 /// Retries, hedges and the circuit breaker run on Polly.Core pipelines, one per model so each model has its own
@@ -65,7 +67,7 @@ public sealed class ResilienceChatClient : DelegatingChatClient
     /// <see cref="IChatTokenCounter"/> for the token rate limiter, and <see cref="ILlmKitChatClients"/>, which
     /// <see cref="Fallback.ChatFallbackOptions.ClientNames"/> requires.
     /// </param>
-    /// <param name="clientName">The name of the client, used in logs, metrics and fallback loops detection.</param>
+    /// <param name="clientName">The name of the client, used in logs, metrics and configuration keys.</param>
     /// <param name="defaultModelId">The model assumed when a call names none, for the per-model circuit.</param>
     /// <exception cref="ArgumentException">The options are invalid, or name fallback clients that cannot be resolved.</exception>
     public ResilienceChatClient(
@@ -464,7 +466,6 @@ public sealed class ResilienceChatClient : DelegatingChatClient
 
         state.NextDelay = delay;
         state.TotalDelay += delay;
-        state.LastFailure = failure;
         Volatile.Write(ref state.FailedAttempts, 0);
         return true;
     }
@@ -583,8 +584,6 @@ public sealed class ResilienceChatClient : DelegatingChatClient
         public TimeSpan TotalDelay { get; set; }
 
         public TimeSpan NextDelay { get; set; }
-
-        public LlmException? LastFailure { get; set; }
 
         // A field so Interlocked can update it: hedged attempts of one call fail concurrently.
 #pragma warning disable SA1401, CA1051
