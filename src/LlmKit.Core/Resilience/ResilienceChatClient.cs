@@ -185,9 +185,11 @@ public sealed class ResilienceChatClient : DelegatingChatClient
                 yield break;
             }
 
+            TimeSpan idleTimeout = _options.Timeout.StreamIdleTimeout;
             while (true)
             {
                 bool hasNext;
+                start.Attempt?.ArmIdle(idleTimeout);
                 try
                 {
                     hasNext = await start.Enumerator.MoveNextAsync();
@@ -195,6 +197,21 @@ public sealed class ResilienceChatClient : DelegatingChatClient
                 catch (OperationCanceledException ex) when (start.Call is { DeadlineExpired: true } call && !cancellationToken.IsCancellationRequested)
                 {
                     throw call.DeadlineException(ex);
+                }
+                catch (OperationCanceledException ex) when (start.Attempt is { TimedOut: true } && !cancellationToken.IsCancellationRequested)
+                {
+                    string model = options?.ModelId ?? _defaultModel;
+                    _telemetry.Timeout(model, "stream_idle", idleTimeout);
+                    throw new LlmException(LlmErrorKind.Timeout,
+                        $"The stream from model '{model}' stalled: no update for {idleTimeout.TotalSeconds:0.###} s after text had started to arrive.", ex)
+                    {
+                        Model = model,
+                        Provider = LocalProvider,
+                    };
+                }
+                finally
+                {
+                    start.Attempt?.DisarmIdle();
                 }
 
                 if (!hasNext)
@@ -680,13 +697,16 @@ public sealed class ResilienceChatClient : DelegatingChatClient
     private sealed class AttemptScope : IDisposable
     {
         private readonly CancellationTokenSource _source;
+        private readonly TimeProvider _timeProvider;
         private ITimer? _timer;
+        private ITimer? _idleTimer;
         private CancellationTokenRegistration _bridge;
         private int _timedOut;
 
         public AttemptScope(TimeSpan timeout, TimeProvider timeProvider, CancellationToken parent)
         {
             _source = CancellationTokenSource.CreateLinkedTokenSource(parent);
+            _timeProvider = timeProvider;
             if (timeout != System.Threading.Timeout.InfiniteTimeSpan)
             {
                 _timer = timeProvider.CreateTimer(static s => ((AttemptScope)s!).Expire(), this, timeout, System.Threading.Timeout.InfiniteTimeSpan);
@@ -707,9 +727,24 @@ public sealed class ResilienceChatClient : DelegatingChatClient
             Interlocked.Exchange(ref _timer, null)?.Dispose();
         }
 
+        /// <summary>Starts (or restarts) the wait for the next streamed update.</summary>
+        public void ArmIdle(TimeSpan timeout)
+        {
+            if (timeout == System.Threading.Timeout.InfiniteTimeSpan)
+            {
+                return;
+            }
+
+            _idleTimer ??= _timeProvider.CreateTimer(static s => ((AttemptScope)s!).Expire(), this, System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
+            _idleTimer.Change(timeout, System.Threading.Timeout.InfiniteTimeSpan);
+        }
+
+        public void DisarmIdle() => _idleTimer?.Change(System.Threading.Timeout.InfiniteTimeSpan, System.Threading.Timeout.InfiniteTimeSpan);
+
         public void Dispose()
         {
             Detach();
+            _idleTimer?.Dispose();
             _source.Dispose();
         }
 
@@ -755,6 +790,8 @@ public sealed class ResilienceChatClient : DelegatingChatClient
         public bool HasMore { get; }
 
         public CallScope? Call { get; }
+
+        public AttemptScope? Attempt => _attempt;
 
         public static async Task<StreamStart> OpenAsync(
             IChatClient client, IReadOnlyList<ChatMessage> messages, ChatOptions? options, AttemptScope? attempt, CallScope? call, string? source,

@@ -73,6 +73,7 @@ public sealed class ResilienceOptions
 
         PositiveOrInfinite(Timeout.AttemptTimeout, "Timeout:AttemptTimeout");
         PositiveOrInfinite(Timeout.TotalTimeout, "Timeout:TotalTimeout");
+        PositiveOrInfinite(Timeout.StreamIdleTimeout, "Timeout:StreamIdleTimeout");
         if (Timeout.TotalTimeout != System.Threading.Timeout.InfiniteTimeSpan &&
             (Timeout.AttemptTimeout == System.Threading.Timeout.InfiniteTimeSpan || Timeout.AttemptTimeout > Timeout.TotalTimeout))
         {

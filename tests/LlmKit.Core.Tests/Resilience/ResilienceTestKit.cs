@@ -49,7 +49,7 @@ internal sealed class ResilienceTestKit : IDisposable
     public async Task<T> DriveAsync<T>(Task<T> task, TimeSpan? step = null, int maxSteps = 100_000)
     {
         await DriveAsync((Task)task, step, maxSteps);
-        return await task;
+        return task.Result;
     }
 
     public async Task DriveAsync(Task task, TimeSpan? step = null, int maxSteps = 100_000)
@@ -63,6 +63,7 @@ internal sealed class ResilienceTestKit : IDisposable
 
         await SettleAsync();
         Assert.True(task.IsCompleted, $"The call did not complete within {maxSteps} steps of {by} of virtual time.");
+        await task;
     }
 
     /// <summary>Lets thread-pool continuations run; real time is only yielded, never asserted on.</summary>

@@ -93,4 +93,32 @@ public sealed class StreamingTests
 
         Assert.Equal("Busy, try again soon.", string.Concat(response.Select(u => u.Text)));
     }
+
+    [Fact]
+    public async Task A_stream_that_stalls_after_text_started_fails_with_a_Timeout_and_is_not_replayed()
+    {
+        using var kit = new ResilienceTestKit();
+        var model = kit.AddClient("stream-idle", o => o.Timeout.StreamIdleTimeout = TimeSpan.FromSeconds(30)).Enqueue(
+            ScriptedTurn.FromText("Hello brave new world").WithChunkDelay(TimeSpan.FromMinutes(10)),
+            ScriptedTurn.FromText("unused"));
+        var received = new List<string>();
+
+        async Task ConsumeAsync()
+        {
+            await foreach (var update in kit.Client("stream-idle").GetStreamingResponseAsync("hi"))
+            {
+                received.Add(update.Text);
+            }
+        }
+
+        var start = kit.Time.GetUtcNow();
+        var call = ConsumeAsync();
+        var error = await Assert.ThrowsAsync<LlmException>(() => kit.DriveAsync(call, TimeSpan.FromSeconds(1)));
+
+        Assert.Equal(LlmErrorKind.Timeout, error.Kind);
+        Assert.Contains("stalled", error.Message);
+        Assert.Equal(["Hello "], received);
+        Assert.Single(model.Requests);
+        Assert.InRange(kit.Time.GetUtcNow() - start, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(40));
+    }
 }

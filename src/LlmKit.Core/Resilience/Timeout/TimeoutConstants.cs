@@ -9,6 +9,12 @@ public static class TimeoutConstants
     /// </summary>
     public static readonly TimeSpan DefaultAttemptTimeout = TimeSpan.FromSeconds(120);
 
+    /// <summary>
+    /// The default longest gap between streamed updates once text flows: 60 seconds. Providers send tokens or
+    /// keep-alives every few seconds while generating, so a minute of silence means a dead connection.
+    /// </summary>
+    public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromSeconds(60);
+
     /// <summary>The default total deadline of one logical call, retries and their delays included: 300 seconds.</summary>
     public static readonly TimeSpan DefaultTotalTimeout = TimeSpan.FromSeconds(300);
 }
