@@ -20,7 +20,8 @@ public static class ResilienceBuilderExtensions
     /// Adds retries, timeouts, a per-model circuit breaker, optional hedging, local limits and a fallback chain to the
     /// client, at <see cref="ChatPipelineOrder.Resilience"/>. The options are the defaults, then
     /// <paramref name="configure"/>, then the configuration section <c>LlmKit:Resilience:&lt;client&gt;</c> (so
-    /// operators can tune a deployed app), and are validated when the host starts.
+    /// operators can tune a deployed app), and are validated when the host starts. They are read once, when the
+    /// client's pipeline is built; the retry budget, circuits and limiters live as long as the client.
     /// </summary>
     /// <param name="builder">The client's builder.</param>
     /// <param name="configure">Changes the defaults in code.</param>

@@ -32,7 +32,8 @@ namespace LlmKit.Resilience;
 /// Streaming calls are retried, or fall back, only until the first update reaches the caller. After that a failure
 /// surfaces as it is: replaying the call would repeat text the caller has already shown. For the same reason the
 /// attempt timeout bounds only the wait for the first update (a long answer may stream for minutes), the total deadline
-/// bounds the whole stream, and the circuit breaker counts a stream as a success once its first update arrived.
+/// bounds the whole stream, the stream idle timeout bounds each gap between updates, and the circuit breaker counts a
+/// stream as a success once its first update arrived.
 /// </para>
 /// <para>
 /// Retries, hedges and the circuit breaker run on Polly.Core pipelines, one per model so each model has its own
@@ -41,9 +42,20 @@ namespace LlmKit.Resilience;
 /// <see cref="LlmErrorKind.Overloaded"/>, a full local limiter as <see cref="LlmErrorKind.RateLimited"/> (both with
 /// <see cref="LlmException.Provider"/> <c>llmkit</c>), a spent deadline as <see cref="LlmErrorKind.Timeout"/>.
 /// </para>
+/// <para>
+/// Every decision is logged and counted on the meter <see cref="MeterName"/> with the tags <c>llmkit.client</c>,
+/// <c>gen_ai.request.model</c> and <c>reason</c>: <c>llmkit.resilience.attempts</c>, <c>.retries</c> (reason: the
+/// error kind), <c>.retries_skipped</c> (<c>budget_exhausted</c>, <c>total_delay_cap</c>, <c>deadline</c>),
+/// <c>.circuit_transitions</c> (tag <c>state</c>: open, half_open, closed), <c>.fallbacks</c> (tag <c>target</c>),
+/// <c>.hedges</c>, <c>.rejections</c> (<c>circuit_open</c>, <c>concurrency_queue_full</c>, <c>token_rate</c>) and
+/// <c>.timeouts</c> (<c>attempt</c>, <c>stream_idle</c>, <c>total</c>).
+/// </para>
 /// </remarks>
 public sealed class ResilienceChatClient : DelegatingChatClient
 {
+    /// <summary>The name of the meter the stage counts on: <c>LlmKit.Resilience</c>.</summary>
+    public const string MeterName = ResilienceTelemetry.MeterName;
+
     private const string LocalProvider = "llmkit";
     private static readonly ResiliencePropertyKey<CallState> StateKey = new("LlmKit.Resilience.CallState");
 
