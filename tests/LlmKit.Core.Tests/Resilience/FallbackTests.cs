@@ -115,6 +115,29 @@ public sealed class FallbackTests
     }
 
     [Fact]
+    public async Task While_the_circuit_is_open_calls_go_straight_to_the_fallback_without_touching_the_provider()
+    {
+        using var kit = new ResilienceTestKit();
+        var main = kit.AddClient("tripped", o =>
+        {
+            NoRetries(o);
+            o.CircuitBreaker.MinimumThroughput = 2;
+            o.Fallback.ClientNames.Add("spare");
+        });
+        main.RespondToEveryRequest(_ => ScriptedTurn.FromError(LlmErrorKind.ServerError));
+        var spare = kit.AddClient("spare").RespondToEveryRequest(_ => ScriptedTurn.FromText("spare answer"));
+        var client = kit.Client("tripped");
+
+        for (int i = 0; i < 5; i++)
+        {
+            Assert.Equal("spare answer", (await client.GetResponseAsync($"call {i}")).Text);
+        }
+
+        Assert.Equal(2, main.Requests.Count); // the circuit opened after two failures
+        Assert.Equal(5, spare.Requests.Count);
+    }
+
+    [Fact]
     public async Task Invalid_resilience_options_fail_when_the_host_starts_and_name_the_key()
     {
         var builder = Host.CreateApplicationBuilder();
