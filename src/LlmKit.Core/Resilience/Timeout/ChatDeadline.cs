@@ -1,0 +1,34 @@
+using Microsoft.Extensions.AI;
+
+namespace LlmKit.Resilience.Timeout;
+
+/// <summary>
+/// The total deadline of a call as the resilience stage publishes it to the stages and provider inside it, so they can
+/// size their own work (for example skip an optional step, or pass a server-side timeout to the provider).
+/// </summary>
+/// <remarks>
+/// The stage puts the deadline, a <see cref="DateTimeOffset"/> in the stage's <see cref="TimeProvider"/> time, into
+/// a copy of the caller's <see cref="ChatOptions.AdditionalProperties"/> under <see cref="PropertyName"/>; the
+/// caller's own options object is never changed. The call's cancellation token is cancelled at the same moment.
+/// </remarks>
+public static class ChatDeadline
+{
+    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the deadline: <c>LlmKit.Deadline</c>.</summary>
+    public const string PropertyName = "LlmKit.Deadline";
+
+    /// <summary>Returns the deadline the resilience stage set for this call, if any.</summary>
+    /// <param name="options">The options the stage passed on.</param>
+    /// <param name="deadline">The deadline.</param>
+    /// <returns><see langword="true"/> when a deadline is set.</returns>
+    public static bool TryGetDeadline(this ChatOptions? options, out DateTimeOffset deadline)
+    {
+        if (options?.AdditionalProperties?.TryGetValue(PropertyName, out object? value) == true && value is DateTimeOffset d)
+        {
+            deadline = d;
+            return true;
+        }
+
+        deadline = default;
+        return false;
+    }
+}
