@@ -60,6 +60,11 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
+        if (IsRecordedFurtherOut(options))
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
         var startedAt = _timeProvider.GetUtcNow();
         long start = _timeProvider.GetTimestamp();
         var tags = CallerTags.Resolve(options);
@@ -82,6 +87,16 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (IsRecordedFurtherOut(options))
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         var startedAt = _timeProvider.GetUtcNow();
         long start = _timeProvider.GetTimestamp();
         var tags = CallerTags.Resolve(options);
@@ -136,6 +151,13 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             }
         }
     }
+
+    /// <summary>
+    /// A call the budget stage downgraded to this client is recorded by the ledger of the client it was made on, as
+    /// one logical call served by the cheaper model; recording it here too would count it twice.
+    /// </summary>
+    private static bool IsRecordedFurtherOut(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(Budgets.BudgetConstants.DowngradedKey, out bool downgraded) == true && downgraded;
 
     private Task RecordFailureAsync(
         Exception exception, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming,
