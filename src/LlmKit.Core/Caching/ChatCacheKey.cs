@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -26,7 +25,7 @@ internal static class ChatCacheKey
     public static string Compute(
         string prefix, string clientName, string? model, string? promptVersion, IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        var buffer = new ArrayBufferWriter<byte>(2048);
+        using var buffer = new HashingBufferWriter();
         using (var writer = new Utf8JsonWriter(buffer))
         {
             // Top-level properties are written in ordinal order by hand.
@@ -65,7 +64,7 @@ internal static class ChatCacheKey
         }
 
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(buffer.WrittenSpan, hash);
+        buffer.GetHashAndReset(hash);
         return string.Concat(prefix, Convert.ToHexStringLower(hash));
     }
 
