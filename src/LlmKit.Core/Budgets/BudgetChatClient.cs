@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using LlmKit.Caching;
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Telemetry;
@@ -29,6 +28,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
     private readonly IBudgetStore _store;
     private readonly BudgetOptions _options;
     private readonly BudgetLimits _defaults;
+    private readonly Dictionary<string, BudgetLimits> _tenantLimits;
     private readonly string _clientName;
     private readonly IModelCatalog? _catalog;
     private readonly IChatTokenCounter? _tokenCounter;
@@ -82,6 +82,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
         _store = store;
         _options = options;
         _defaults = options.Defaults;
+        _tenantLimits = options.Tenants.ToDictionary(t => t.Key, t => t.Value.Over(_defaults), StringComparer.Ordinal);
         _clientName = clientName;
         _catalog = catalog;
         _tokenCounter = tokenCounter;
@@ -186,7 +187,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
     {
         var tags = CallerTags.Resolve(options);
         string tenant = tags.Tenant ?? _options.DefaultTenant;
-        var limits = _options.Tenants.TryGetValue(tenant, out var own) && own is not null ? own.Over(_defaults) : _defaults;
+        var limits = _tenantLimits.TryGetValue(tenant, out var own) ? own : _defaults;
         return (tenant, tags.RequestId, limits);
     }
 

@@ -255,10 +255,10 @@ public sealed class TelemetryChatClient : DelegatingChatClient
                 activity.SetTag(GenAiConventions.ResponseFinishReasons, new[] { finish.Value });
             }
 
-            if (summary.Usage is { } usage2 && !cacheHit)
+            if (summary.Usage is { } spanUsage && !cacheHit)
             {
-                SetIfNotNull(activity, GenAiConventions.UsageInputTokens, usage2.InputTokenCount);
-                SetIfNotNull(activity, GenAiConventions.UsageOutputTokens, usage2.OutputTokenCount);
+                SetIfNotNull(activity, GenAiConventions.UsageInputTokens, spanUsage.InputTokenCount);
+                SetIfNotNull(activity, GenAiConventions.UsageOutputTokens, spanUsage.OutputTokenCount);
             }
 
             activity.SetTag(GenAiConventions.CacheHit, cacheHit);

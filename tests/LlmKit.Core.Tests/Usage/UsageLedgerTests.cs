@@ -140,6 +140,18 @@ public sealed class UsageLedgerTests
     }
 
     [Fact]
+    public async Task With_failed_calls_turned_off_only_answered_calls_are_recorded()
+    {
+        var scripted = new ScriptedChatClient(_time).EnqueueError(LlmErrorKind.ServerError).EnqueueText("ok");
+        var ledger = new UsageLedgerChatClient(scripted, [_store], "assistant", options: new UsageLedgerOptions { RecordFailedCalls = false }, timeProvider: _time);
+
+        await Assert.ThrowsAsync<LlmException>(() => ledger.GetResponseAsync("x"));
+        await ledger.GetResponseAsync("y");
+
+        Assert.Equal([UsageOutcome.Succeeded], _store.Entries.Select(e => e.Outcome));
+    }
+
+    [Fact]
     public async Task A_sink_that_throws_is_logged_and_neither_fails_the_call_nor_starves_the_other_sinks()
     {
         var logs = new CapturingLoggerProvider();
