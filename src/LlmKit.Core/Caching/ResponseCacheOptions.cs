@@ -6,6 +6,9 @@ namespace LlmKit.Caching;
 /// opt in with <see cref="ResponseCache.WithResponseCaching"/>. Errors, refusals, truncated (finish reason
 /// <c>length</c>) and content-filtered answers are never stored, and neither are calls that continue a server-side
 /// conversation (<c>ConversationId</c>), whose answer depends on state the key cannot see.
+/// The cache sits outside the tool loop, so a hit on a tool-using call returns the earlier final answer without
+/// running the tools again; opt such calls out with <c>WithResponseCaching(false)</c> when their tools read data that
+/// changes.
 /// </remarks>
 public sealed class ResponseCacheOptions
 {
