@@ -17,7 +17,7 @@ public static class BudgetBuilderExtensions
     public const string ConfigurationSection = "LlmKit:Budgets";
 
     /// <summary>
-    /// Adds the budget stage to every client, with an <see cref="InMemoryBudgetStore"/> unless another
+    /// Adds the budget stage to every client (once, however often it is called), with an <see cref="InMemoryBudgetStore"/> unless another
     /// <see cref="IBudgetStore"/> is registered. Cost limits need an <see cref="IModelCatalog"/>; prompt tokens are
     /// counted with an <see cref="IChatTokenCounter"/> when one is registered.
     /// </summary>
@@ -34,6 +34,12 @@ public static class BudgetBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         Register(builder.Services, Options.DefaultName, configure);
+        if (builder.Services.Any(d => d.ServiceType == typeof(BudgetStageMarker)))
+        {
+            return builder; // already added: a second call only adds configuration, never a second stage
+        }
+
+        builder.Services.AddSingleton<BudgetStageMarker>();
         return builder.UseStage(Stage(Options.DefaultName));
     }
 
@@ -96,4 +102,6 @@ public static class BudgetBuilderExtensions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
+
+    private sealed class BudgetStageMarker;
 }

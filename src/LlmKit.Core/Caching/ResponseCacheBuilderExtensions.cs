@@ -16,7 +16,7 @@ public static class ResponseCacheBuilderExtensions
     public const string ConfigurationSection = "LlmKit:ResponseCache";
 
     /// <summary>
-    /// Adds the response cache to every client. It needs an <see cref="IDistributedCache"/> in the container (for
+    /// Adds the response cache to every client (once, however often it is called). It needs an <see cref="IDistributedCache"/> in the container (for
     /// example <c>services.AddDistributedMemoryCache()</c>, or a PostgreSQL- or Redis-backed one).
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
@@ -26,6 +26,12 @@ public static class ResponseCacheBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         Register(builder.Services, Options.DefaultName, configure);
+        if (builder.Services.Any(d => d.ServiceType == typeof(ResponseCacheStageMarker)))
+        {
+            return builder; // already added: a second call only adds configuration, never a second stage
+        }
+
+        builder.Services.AddSingleton<ResponseCacheStageMarker>();
         return builder.UseStage(Stage(Options.DefaultName));
     }
 
@@ -73,4 +79,6 @@ public static class ResponseCacheBuilderExtensions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
+
+    private sealed class ResponseCacheStageMarker;
 }

@@ -327,6 +327,28 @@ public sealed class BudgetTests
     }
 
     [Fact]
+    public async Task Adding_budgets_twice_adds_one_stage_with_both_configurations_applied()
+    {
+        var scripted = new ScriptedChatClient(_time, "big-model").RespondToEveryRequest(_ => ScriptedTurn.FromText("ok").WithUsage(10, 90));
+        var services = new ServiceCollection();
+        services.AddSingleton<TimeProvider>(_time);
+        services.AddSingleton<IModelCatalog>(new TestCatalog());
+        services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
+        services.AddSingleton<IBudgetStore>(_store);
+        var llmKit = services.AddLlmKit().AddBudgets(b => b.TokensPerMinute = 1_000).AddBudgets(b => b.CostPerDay = 1m);
+        llmKit.AddChatClient("main", scripted);
+        await using var provider = services.BuildServiceProvider();
+        var chat = provider.GetRequiredService<IChatClient>();
+
+        await chat.GetResponseAsync("0123456789", new ChatOptions { MaxOutputTokens = 90 }.WithCallerTags(new CallerTags("acme")));
+
+        Assert.Equal(["budget"], chat.GetService<Pipeline.ChatPipelineDescription>()!.StageNames);
+        var options = provider.GetRequiredService<IOptionsMonitor<BudgetOptions>>().Get(Options.DefaultName);
+        Assert.Equal((1_000L, 1m), (options.TokensPerMinute!.Value, options.CostPerDay!.Value));
+        Assert.Equal((100L, 0.0028m), (_store.GetUsage("acme", _time.GetUtcNow()).WindowTokens, _store.GetUsage("acme", _time.GetUtcNow()).DayCost));
+    }
+
+    [Fact]
     public async Task A_cost_budget_on_a_model_the_catalog_cannot_price_fails_with_a_clear_error()
     {
         var budget = Budget(new ScriptedChatClient(_time, "mystery-model"), b => b.CostPerDay = 1m);
