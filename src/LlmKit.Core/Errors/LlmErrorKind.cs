@@ -40,4 +40,10 @@ public enum LlmErrorKind
 
     /// <summary>The model or endpoint does not exist (HTTP 404).</summary>
     NotFound,
+
+    /// <summary>
+    /// LlmKit's budget stage refused the call before it reached the model: a token or cost budget would be exceeded.
+    /// Not transient in the retry sense; the exception says when the budget resets.
+    /// </summary>
+    BudgetExceeded,
 }

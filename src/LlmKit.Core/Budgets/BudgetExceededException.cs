@@ -1,0 +1,70 @@
+using System.Globalization;
+using LlmKit.Errors;
+
+namespace LlmKit.Budgets;
+
+/// <summary>
+/// Thrown by the budget stage when a call would exceed a budget. Nothing was sent to the model and nothing was
+/// reserved. <see cref="LlmException.Kind"/> is <see cref="LlmErrorKind.BudgetExceeded"/>.
+/// </summary>
+public sealed class BudgetExceededException : LlmException
+{
+    /// <summary>Initializes a new instance of the <see cref="BudgetExceededException"/> class.</summary>
+    /// <param name="budget">The budget that was hit.</param>
+    /// <param name="tenant">The tenant.</param>
+    /// <param name="requestId">The caller's request id, if any.</param>
+    /// <param name="limit">The limit (tokens or US dollars).</param>
+    /// <param name="used">What was used or reserved already in the budget's period.</param>
+    /// <param name="requested">What the call would have reserved.</param>
+    /// <param name="resetsAt">When enough of the budget frees up for this call, or <see langword="null"/> when waiting will not help.</param>
+    /// <param name="now">The current time, to compute <see cref="LlmException.RetryAfter"/>.</param>
+    public BudgetExceededException(
+        BudgetKind budget, string tenant, string? requestId, decimal limit, decimal used, decimal requested,
+        DateTimeOffset? resetsAt, DateTimeOffset now)
+        : base(LlmErrorKind.BudgetExceeded, Describe(budget, tenant, requestId, limit, used, requested, resetsAt))
+    {
+        Budget = budget;
+        Tenant = tenant;
+        BudgetRequestId = requestId;
+        Limit = limit;
+        Used = used;
+        Requested = requested;
+        ResetsAt = resetsAt;
+        RetryAfter = resetsAt is { } at && at > now ? at - now : null;
+    }
+
+    /// <summary>Gets the budget that was hit.</summary>
+    public BudgetKind Budget { get; }
+
+    /// <summary>Gets the tenant whose budget it is.</summary>
+    public string Tenant { get; }
+
+    /// <summary>Gets the caller's request id, for <see cref="BudgetKind.CostPerRequest"/>.</summary>
+    public string? BudgetRequestId { get; }
+
+    /// <summary>Gets the limit: tokens for <see cref="BudgetKind.TokensPerMinute"/>, US dollars otherwise.</summary>
+    public decimal Limit { get; }
+
+    /// <summary>Gets what was already used or reserved in the budget's period.</summary>
+    public decimal Used { get; }
+
+    /// <summary>Gets what the rejected call would have reserved (its estimated maximum).</summary>
+    public decimal Requested { get; }
+
+    /// <summary>
+    /// Gets when enough of the budget frees up for this call: the end of the sliding window's oldest usage, or the
+    /// next UTC midnight. <see langword="null"/> when the call exceeds the limit on its own or the budget never resets.
+    /// </summary>
+    public DateTimeOffset? ResetsAt { get; }
+
+    private static string Describe(BudgetKind budget, string tenant, string? requestId, decimal limit, decimal used, decimal requested, DateTimeOffset? resetsAt)
+    {
+        string unit = budget == BudgetKind.TokensPerMinute ? " tokens" : " USD";
+        string scope = budget == BudgetKind.CostPerRequest ? $"request '{requestId}' of tenant '{tenant}'" : $"tenant '{tenant}'";
+        string when = resetsAt is { } at
+            ? $" It resets at {at.ToString("O", CultureInfo.InvariantCulture)}."
+            : budget is BudgetKind.CostPerCall or BudgetKind.CostPerRequest ? string.Empty : " This call exceeds the limit on its own.";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"The {budget} budget of {scope} would be exceeded: limit {limit}{unit}, used {used}{unit}, this call needs up to {requested}{unit}.{when}");
+    }
+}

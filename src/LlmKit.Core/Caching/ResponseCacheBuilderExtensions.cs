@@ -1,0 +1,84 @@
+using LlmKit.DependencyInjection;
+using LlmKit.Pipeline;
+using LlmKit.Telemetry;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Caching;
+
+/// <summary>Adds the response cache stage to LlmKit clients.</summary>
+public static class ResponseCacheBuilderExtensions
+{
+    /// <summary>The configuration section of <see cref="ResponseCacheOptions"/>: <c>LlmKit:ResponseCache</c>.</summary>
+    public const string ConfigurationSection = "LlmKit:ResponseCache";
+
+    /// <summary>
+    /// Adds the response cache to every client (once, however often it is called). It needs an <see cref="IDistributedCache"/> in the container (for
+    /// example <c>services.AddDistributedMemoryCache()</c>, or a PostgreSQL- or Redis-backed one).
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:ResponseCache</c>.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitBuilder AddResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Register(builder.Services, Options.DefaultName, configure);
+        if (builder.Services.Any(d => d.ServiceType == typeof(ResponseCacheStageMarker)))
+        {
+            return builder; // already added: a second call only adds configuration, never a second stage
+        }
+
+        builder.Services.AddSingleton<ResponseCacheStageMarker>();
+        return builder.UseStage(Stage(Options.DefaultName));
+    }
+
+    /// <summary>Adds the response cache to this client only, with its own settings.</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:ResponseCache</c>.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitChatClientBuilder UseResponseCache(this LlmKitChatClientBuilder builder, Action<ResponseCacheOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Register(builder.Services, builder.Name, configure);
+        return builder.UseStage(Stage(builder.Name));
+    }
+
+    private static void Register(IServiceCollection services, string optionsName, Action<ResponseCacheOptions>? configure)
+    {
+        services.TryAddSingleton<LlmKitInstrumentation>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>());
+        var options = services.AddOptions<ResponseCacheOptions>(optionsName)
+            .Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o))
+            .ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+    }
+
+    private static ChatPipelineStage Stage(string optionsName) =>
+        new("response-cache", ChatPipelineOrder.Cache, ctx => new ResponseCacheChatClient(
+            ctx.InnerClient,
+            ctx.Services.GetService<IDistributedCache>() ?? throw new InvalidOperationException(
+                $"The response cache of chat client '{ctx.ClientName}' needs an IDistributedCache service. " +
+                "Register one, for example with services.AddDistributedMemoryCache()."),
+            ctx.Services.GetRequiredService<IOptionsMonitor<ResponseCacheOptions>>().Get(optionsName),
+            ctx.ClientName,
+            ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName),
+            ctx.Services.GetService<LlmKitInstrumentation>(),
+            ctx.Services.GetService<ILogger<ResponseCacheChatClient>>()));
+
+    private sealed class ResponseCacheOptionsValidator : IValidateOptions<ResponseCacheOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ResponseCacheOptions options)
+        {
+            var failures = options.Validate(ConfigurationSection).ToList();
+            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+        }
+    }
+
+    private sealed class ResponseCacheStageMarker;
+}

@@ -1,0 +1,51 @@
+using LlmKit.DependencyInjection;
+using LlmKit.Models;
+using LlmKit.Pipeline;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Telemetry;
+
+/// <summary>Adds the telemetry stage to LlmKit clients.</summary>
+public static class TelemetryBuilderExtensions
+{
+    /// <summary>The configuration section of <see cref="TelemetryOptions"/>: <c>LlmKit:Telemetry</c>.</summary>
+    public const string ConfigurationSection = "LlmKit:Telemetry";
+
+    /// <summary>
+    /// Adds OpenTelemetry spans and metrics to every client. Collect them with
+    /// <c>.AddSource(LlmKitInstrumentation.Name)</c> and <c>.AddMeter(LlmKitInstrumentation.Name)</c>.
+    /// Calling it again only adds further configuration.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:Telemetry</c>.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitBuilder AddTelemetry(this LlmKitBuilder builder, Action<TelemetryOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var options = builder.Services.AddOptions<TelemetryOptions>();
+        if (!builder.Services.Any(d => d.ServiceType == typeof(TelemetryMarker)))
+        {
+            builder.Services.AddSingleton<TelemetryMarker>();
+            builder.Services.TryAddSingleton<LlmKitInstrumentation>();
+            options.Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o));
+            builder.UseStage(new ChatPipelineStage("telemetry", ChatPipelineOrder.Telemetry, ctx => new TelemetryChatClient(
+                ctx.InnerClient,
+                ctx.Services.GetRequiredService<LlmKitInstrumentation>(),
+                ctx.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value,
+                ctx.ClientName,
+                ctx.Services.GetService<IModelCatalog>(),
+                ctx.Services.GetService<TimeProvider>())));
+        }
+
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        return builder;
+    }
+
+    private sealed class TelemetryMarker;
+}

@@ -1,0 +1,73 @@
+using LlmKit.Errors;
+using Microsoft.Extensions.AI;
+
+namespace LlmKit.Usage;
+
+/// <summary>One model call as the usage ledger recorded it: who made it, what it used, what it cost and how it went.</summary>
+/// <remarks>
+/// Token counts follow LlmKit's usage convention (see <see cref="ChatCompletion.UsageDetailsExtensions"/>):
+/// <see cref="InputTokens"/> includes <see cref="CacheReadTokens"/> and <see cref="CacheWriteTokens"/>.
+/// A record, so that fields can be added later without breaking sinks written against it.
+/// </remarks>
+public sealed record UsageEntry
+{
+    /// <summary>Gets when the call started.</summary>
+    public required DateTimeOffset Timestamp { get; init; }
+
+    /// <summary>Gets the name of the LlmKit client the call went through.</summary>
+    public required string ClientName { get; init; }
+
+    /// <summary>Gets the tenant the call was made for, if tagged.</summary>
+    public string? Tenant { get; init; }
+
+    /// <summary>Gets the product feature that made the call, if tagged.</summary>
+    public string? Feature { get; init; }
+
+    /// <summary>Gets the caller's request id, if tagged.</summary>
+    public string? RequestId { get; init; }
+
+    /// <summary>Gets the model the call asked for (the options' model, else the client's default).</summary>
+    public string? RequestedModel { get; init; }
+
+    /// <summary>Gets the model that answered, as the provider reported it.</summary>
+    public string? ServedModel { get; init; }
+
+    /// <summary>Gets all input tokens billed, cache reads and writes included.</summary>
+    public long InputTokens { get; init; }
+
+    /// <summary>Gets the output tokens billed (reasoning included).</summary>
+    public long OutputTokens { get; init; }
+
+    /// <summary>Gets the input tokens read from the provider's prompt cache.</summary>
+    public long CacheReadTokens { get; init; }
+
+    /// <summary>Gets the input tokens written to the provider's prompt cache.</summary>
+    public long CacheWriteTokens { get; init; }
+
+    /// <summary>Gets the cost in US dollars, or <see langword="null"/> when the served model has no price in the catalog.</summary>
+    public decimal? Cost { get; init; }
+
+    /// <summary>Gets how long the caller waited, from the call to the last byte of the answer.</summary>
+    public TimeSpan Latency { get; init; }
+
+    /// <summary>Gets how long the first streamed update took, or <see langword="null"/> for non-streaming calls.</summary>
+    public TimeSpan? TimeToFirstChunk { get; init; }
+
+    /// <summary>Gets why the model stopped, when it said so.</summary>
+    public ChatFinishReason? FinishReason { get; init; }
+
+    /// <summary>
+    /// Gets how many attempts the call took, as reported by an inner resilience stage in the response's
+    /// <see cref="UsageLedger.AttemptCountKey"/> property; 1 when nothing reported it.
+    /// </summary>
+    public int Attempts { get; init; } = 1;
+
+    /// <summary>Gets whether the call streamed.</summary>
+    public bool IsStreaming { get; init; }
+
+    /// <summary>Gets how the call ended.</summary>
+    public UsageOutcome Outcome { get; init; }
+
+    /// <summary>Gets the error kind of a failed call (<see cref="LlmErrorKind.Unknown"/> for exceptions that are not <see cref="LlmException"/>).</summary>
+    public LlmErrorKind? ErrorKind { get; init; }
+}

@@ -1,0 +1,227 @@
+using System.Runtime.CompilerServices;
+using LlmKit.Errors;
+using LlmKit.Models;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LlmKit.Usage;
+
+/// <summary>
+/// Records one <see cref="UsageEntry"/> per call that passes through it — tokens, cost, latency, time to first chunk,
+/// finish reason, attempts and the caller's <see cref="CallerTags"/> — and hands it to every <see cref="IUsageSink"/>.
+/// </summary>
+/// <remarks>
+/// The entry is written exactly once per call: after the answer for non-streaming calls; after the last update, the
+/// failure or the caller's early disposal for streams. Cost comes from the <see cref="IModelCatalog"/> entry of the
+/// model that answered; without a catalog, or for a model it does not know, <see cref="UsageEntry.Cost"/> is
+/// <see langword="null"/> rather than a guess.
+/// </remarks>
+public sealed class UsageLedgerChatClient : DelegatingChatClient
+{
+    private readonly IUsageSink[] _sinks;
+    private readonly string _clientName;
+    private readonly IModelCatalog? _catalog;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly UsageLedgerOptions _options;
+    private readonly string? _defaultModel;
+
+    /// <summary>Initializes a new instance of the <see cref="UsageLedgerChatClient"/> class.</summary>
+    /// <param name="innerClient">The client to forward calls to.</param>
+    /// <param name="sinks">Where entries go.</param>
+    /// <param name="clientName">The LlmKit client name recorded in each entry.</param>
+    /// <param name="catalog">Prices the served model; entries carry no cost when omitted.</param>
+    /// <param name="options">The settings; defaults when omitted.</param>
+    /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when omitted.</param>
+    /// <param name="logger">Logs sink failures.</param>
+    public UsageLedgerChatClient(
+        IChatClient innerClient,
+        IEnumerable<IUsageSink> sinks,
+        string clientName,
+        IModelCatalog? catalog = null,
+        UsageLedgerOptions? options = null,
+        TimeProvider? timeProvider = null,
+        ILogger<UsageLedgerChatClient>? logger = null)
+        : base(innerClient)
+    {
+        ArgumentNullException.ThrowIfNull(sinks);
+        ArgumentException.ThrowIfNullOrWhiteSpace(clientName);
+        _sinks = sinks.ToArray();
+        _clientName = clientName;
+        _catalog = catalog;
+        _options = options ?? new UsageLedgerOptions();
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+    }
+
+    /// <inheritdoc />
+    public override async Task<ChatResponse> GetResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        if (IsRecordedFurtherOut(options))
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        var startedAt = _timeProvider.GetUtcNow();
+        long start = _timeProvider.GetTimestamp();
+        var tags = CallerTags.Resolve(options);
+        ChatResponse response;
+        try
+        {
+            response = await base.GetResponseAsync(messages, options, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            await RecordFailureAsync(ex, startedAt, start, tags, options, isStreaming: false, ttfc: null, cancellationToken);
+            throw;
+        }
+
+        await WriteAsync(Entry(CallSummary.From(response), startedAt, start, tags, options, isStreaming: false, ttfc: null));
+        return response;
+    }
+
+    /// <inheritdoc />
+    public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (IsRecordedFurtherOut(options))
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var startedAt = _timeProvider.GetUtcNow();
+        long start = _timeProvider.GetTimestamp();
+        var tags = CallerTags.Resolve(options);
+        var summary = new CallSummary();
+        TimeSpan? ttfc = null;
+        bool completed = false;
+        Exception? failure = null;
+
+        var enumerator = base.GetStreamingResponseAsync(messages, options, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                ChatResponseUpdate update;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync())
+                    {
+                        break;
+                    }
+
+                    update = enumerator.Current;
+                }
+                catch (Exception ex)
+                {
+                    failure = ex;
+                    throw;
+                }
+
+                ttfc ??= _timeProvider.GetElapsedTime(start);
+                summary.Observe(update);
+                yield return update;
+            }
+
+            completed = true;
+        }
+        finally
+        {
+            await enumerator.DisposeAsync();
+            if (completed)
+            {
+                await WriteAsync(Entry(summary, startedAt, start, tags, options, isStreaming: true, ttfc));
+            }
+            else if (failure is not null)
+            {
+                await RecordFailureAsync(failure, startedAt, start, tags, options, isStreaming: true, ttfc, cancellationToken, summary);
+            }
+            else if (_options.RecordFailedCalls)
+            {
+                // The caller stopped reading before the end: whatever the provider reported so far is all we will know.
+                await WriteAsync(Entry(summary, startedAt, start, tags, options, isStreaming: true, ttfc) with { Outcome = UsageOutcome.Cancelled });
+            }
+        }
+    }
+
+    /// <summary>
+    /// A call the budget stage downgraded to this client is recorded by the ledger of the client it was made on, as
+    /// one logical call served by the cheaper model; recording it here too would count it twice.
+    /// </summary>
+    private static bool IsRecordedFurtherOut(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(Budgets.BudgetConstants.DowngradedKey, out bool downgraded) == true && downgraded;
+
+    private Task RecordFailureAsync(
+        Exception exception, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming,
+        TimeSpan? ttfc, CancellationToken cancellationToken, CallSummary? partial = null)
+    {
+        if (!_options.RecordFailedCalls)
+        {
+            return Task.CompletedTask;
+        }
+
+        bool cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
+        var entry = Entry(partial ?? new CallSummary(), startedAt, start, tags, options, isStreaming, ttfc) with
+        {
+            Outcome = cancelled ? UsageOutcome.Cancelled : UsageOutcome.Failed,
+            ErrorKind = cancelled ? null : (exception as LlmException)?.Kind ?? LlmErrorKind.Unknown,
+        };
+        return WriteAsync(entry);
+    }
+
+    private UsageEntry Entry(CallSummary summary, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming, TimeSpan? ttfc)
+    {
+        string? requested = options?.ModelId ?? _defaultModel;
+        string? served = summary.ModelId ?? requested;
+        var (input, output, cacheRead, cacheWrite) = summary.IsCacheHit ? default : summary.Tokens;
+        decimal? cost = summary.IsCacheHit ? 0m
+            : summary.Usage is { } usage && served is not null ? _catalog?.Find(served)?.CostOf(usage)
+            : null;
+
+        return new UsageEntry
+        {
+            Timestamp = startedAt,
+            ClientName = _clientName,
+            Tenant = tags.Tenant,
+            Feature = tags.Feature,
+            RequestId = tags.RequestId,
+            RequestedModel = requested,
+            ServedModel = served,
+            InputTokens = input,
+            OutputTokens = output,
+            CacheReadTokens = cacheRead,
+            CacheWriteTokens = cacheWrite,
+            Cost = cost,
+            Latency = _timeProvider.GetElapsedTime(start),
+            TimeToFirstChunk = ttfc,
+            FinishReason = summary.FinishReason,
+            Attempts = summary.Attempts,
+            IsStreaming = isStreaming,
+            Outcome = summary.IsCacheHit ? UsageOutcome.CacheHit : UsageOutcome.Succeeded,
+        };
+    }
+
+    private async Task WriteAsync(UsageEntry entry)
+    {
+        foreach (var sink in _sinks)
+        {
+            try
+            {
+                await sink.WriteAsync(entry, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                _logger.LogError(ex, "Usage sink {Sink} failed to record a call of client {Client}; the call itself is unaffected.",
+                    sink.GetType().Name, entry.ClientName);
+            }
+        }
+    }
+}
