@@ -99,7 +99,7 @@ public sealed class IngestionPipeline : IDisposable
 
     /// <summary>
     /// Soft-deletes a document: its chunks leave both indexes and the store at once; the BM25 postings and the
-    /// document's record are reclaimed by <see cref="Compact"/>.
+    /// document's record are reclaimed by <see cref="CompactAsync"/>.
     /// </summary>
     /// <param name="documentId">The document id.</param>
     /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
