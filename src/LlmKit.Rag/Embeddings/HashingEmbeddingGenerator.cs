@@ -19,16 +19,78 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
     private const uint TrigramSeed = 0xC2B2AE35;
     private readonly HashingEmbeddingGeneratorOptions _options;
     private readonly TextAnalyzer _analyzer;
+    private readonly float[]? _featureWeights;
 
     /// <summary>Initializes a new instance of the <see cref="HashingEmbeddingGenerator"/> class.</summary>
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
     /// <param name="analyzer">The analyzer that finds words; <see langword="null"/> for the English default.</param>
     public HashingEmbeddingGenerator(HashingEmbeddingGeneratorOptions? options = null, TextAnalyzer? analyzer = null)
+        : this(options, analyzer, null)
     {
+    }
+
+    private HashingEmbeddingGenerator(HashingEmbeddingGeneratorOptions? options, TextAnalyzer? analyzer, float[]? featureWeights)
+    {
+        _featureWeights = featureWeights;
         _options = options ?? new HashingEmbeddingGeneratorOptions();
         _options.Validate();
         _analyzer = analyzer ?? new TextAnalyzer();
         Metadata = new EmbeddingGeneratorMetadata("llmkit-hashing", defaultModelId: $"hashing-{_options.Dimensions}", defaultModelDimensions: _options.Dimensions);
+    }
+
+    /// <summary>Gets the per-dimension idf weights learned by <see cref="Fit"/>, or <see langword="null"/> for an unfitted generator.</summary>
+    public IReadOnlyList<float>? FeatureWeights => _featureWeights;
+
+    /// <summary>
+    /// Returns a generator that also weights each hashed feature by its inverse document frequency in
+    /// <paramref name="corpus"/>, so common words count for less, as in BM25. Still deterministic: the same corpus
+    /// gives the same weights. Embed documents and queries with the same fitted generator.
+    /// </summary>
+    /// <param name="corpus">Representative texts, typically the chunks to be indexed.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="analyzer">The analyzer; <see langword="null"/> for the English default.</param>
+    /// <returns>The fitted generator.</returns>
+    public static HashingEmbeddingGenerator Fit(IEnumerable<string> corpus, HashingEmbeddingGeneratorOptions? options = null, TextAnalyzer? analyzer = null)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        var plain = new HashingEmbeddingGenerator(options, analyzer);
+        var df = new int[plain._options.Dimensions];
+        int n = 0;
+        foreach (string text in corpus)
+        {
+            float[] vector = plain.Embed(text);
+            for (int i = 0; i < vector.Length; i++)
+            {
+                if (vector[i] != 0)
+                {
+                    df[i]++;
+                }
+            }
+
+            n++;
+        }
+
+        var weights = new float[df.Length];
+        for (int i = 0; i < df.Length; i++)
+        {
+            weights[i] = (float)Math.Log((n + 1.0) / (df[i] + 1.0)) + 1f;
+        }
+
+        return new HashingEmbeddingGenerator(plain._options, plain._analyzer, weights);
+    }
+
+    /// <summary>Creates a generator with idf weights saved from <see cref="FeatureWeights"/> of a fitted one.</summary>
+    /// <param name="featureWeights">One weight per dimension.</param>
+    /// <param name="options">The options the weights were fitted with.</param>
+    /// <param name="analyzer">The analyzer the weights were fitted with.</param>
+    /// <returns>The generator.</returns>
+    public static HashingEmbeddingGenerator WithFeatureWeights(IReadOnlyList<float> featureWeights, HashingEmbeddingGeneratorOptions? options = null, TextAnalyzer? analyzer = null)
+    {
+        ArgumentNullException.ThrowIfNull(featureWeights);
+        var generator = new HashingEmbeddingGenerator(options, analyzer, featureWeights.ToArray());
+        return featureWeights.Count == generator._options.Dimensions
+            ? generator
+            : throw new ArgumentException($"{featureWeights.Count} weights were given for {generator._options.Dimensions} dimensions.", nameof(featureWeights));
     }
 
     /// <summary>Gets the generator's metadata (provider <c>llmkit-hashing</c>).</summary>
@@ -50,6 +112,11 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
             // Sublinear weights: a word repeated ten times should not drown the rest of the text.
             float v = vector[i];
             v = MathF.CopySign(MathF.Log(1 + MathF.Abs(v)), v);
+            if (_featureWeights is not null)
+            {
+                v *= _featureWeights[i];
+            }
+
             vector[i] = v;
             norm += v * v;
         }
