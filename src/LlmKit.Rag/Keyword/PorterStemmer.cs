@@ -20,7 +20,7 @@ public static class PorterStemmer
         Span<char> buffer = word.Length <= 256 ? stackalloc char[word.Length] : new char[word.Length];
         word.AsSpan().CopyTo(buffer);
         int length = Stem(buffer);
-        return length == word.Length ? word : new string(buffer[..length]);
+        return buffer[..length].SequenceEqual(word) ? word : new string(buffer[..length]);
     }
 
     /// <summary>Stems the lower-case word held in <paramref name="word"/> in place.</summary>
