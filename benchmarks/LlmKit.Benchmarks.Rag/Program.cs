@@ -13,6 +13,7 @@ using LlmKit.Rag.Vectors;
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 int docCount = IntArg("--docs", 100_000);
 int queryCount = IntArg("--queries", 1_000);
+int warmupCount = IntArg("--warmup", 200);
 string work = Directory.CreateTempSubdirectory("llmkit-rag-bench").FullName;
 Console.WriteLine($"# LlmKit.Rag benchmark  {DateTime.UtcNow:u}  .NET {Environment.Version}  {Environment.ProcessorCount} cores  {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 Console.WriteLine($"# load average at start: {LoadAverage()}");
@@ -138,7 +139,7 @@ async Task Tune()
 
 void Speed()
 {
-    Console.WriteLine($"\n## Speed: synthetic Zipf corpus ({docCount:N0} docs, 80-120 words each, 50,000-word vocabulary, Zipf s=1.0, seed 42); {queryCount:N0} OR-queries of 3-5 Zipf-drawn terms, top 10, 200 warm-up queries");
+    Console.WriteLine($"\n## Speed: synthetic Zipf corpus ({docCount:N0} docs, 80-120 words each, 50,000-word vocabulary, Zipf s=1.0, seed 42); {queryCount:N0} OR-queries of 3-5 Zipf-drawn terms, top 10, {warmupCount} warm-up queries");
     var rng = new Random(42);
     const int vocabulary = 50_000;
     var cdf = new double[vocabulary];
@@ -175,7 +176,7 @@ void Speed()
     File.WriteAllLines(docsPath, docs.Select(d => d.Id + "\t" + d.Text));
     File.WriteAllLines(queriesPath, queries.Select((q, i) => i + "\t" + q));
 
-    using var fts = JsonDocument.Parse(Python("speed", docsPath, queriesPath, "10", "200"));
+    using var fts = JsonDocument.Parse(Python("speed", docsPath, queriesPath, "10", warmupCount.ToString(CultureInfo.InvariantCulture)));
     var root = fts.RootElement;
     double ftsBuild = root.GetProperty("build_s").GetDouble();
     double ftsMedian = root.GetProperty("median_ms").GetDouble();
@@ -195,7 +196,7 @@ void Speed()
     index.AddRange(docs);
     double build = sw.Elapsed.TotalSeconds;
 
-    foreach (string q in queries.Take(200))
+    foreach (string q in queries.Take(warmupCount))
     {
         index.Search(q, 10);
     }
