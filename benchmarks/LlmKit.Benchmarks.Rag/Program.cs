@@ -11,9 +11,16 @@ using LlmKit.Rag.Vectors;
 // Quality on Cranfield and speed on a seeded Zipf corpus, each side by side with SQLite FTS5 (Python's sqlite3) in
 // the same run. `dotnet run -c Release -- [quality|speed|all] [--docs N] [--queries N]`.
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
+if (mode == "bdn")
+{
+    BenchmarkDotNet.Running.BenchmarkRunner.Run<LlmKit.Benchmarks.Rag.Bm25Benchmarks>();
+    return;
+}
+
 int docCount = IntArg("--docs", 100_000);
 int queryCount = IntArg("--queries", 1_000);
 int warmupCount = IntArg("--warmup", 200);
+bool uniformQueries = args.Contains("--uniform-queries");
 string work = Directory.CreateTempSubdirectory("llmkit-rag-bench").FullName;
 Console.WriteLine($"# LlmKit.Rag benchmark  {DateTime.UtcNow:u}  .NET {Environment.Version}  {Environment.ProcessorCount} cores  {System.Runtime.InteropServices.RuntimeInformation.OSDescription}");
 Console.WriteLine($"# load average at start: {LoadAverage()}");
@@ -139,7 +146,7 @@ async Task Tune()
 
 void Speed()
 {
-    Console.WriteLine($"\n## Speed: synthetic Zipf corpus ({docCount:N0} docs, 80-120 words each, 50,000-word vocabulary, Zipf s=1.0, seed 42); {queryCount:N0} OR-queries of 3-5 Zipf-drawn terms, top 10, {warmupCount} warm-up queries");
+    Console.WriteLine($"\n## Speed: synthetic Zipf corpus ({docCount:N0} docs, 80-120 words each, 50,000-word vocabulary, Zipf s=1.0, seed 42); {queryCount:N0} OR-queries of 3-5 {(uniformQueries ? "uniformly drawn" : "Zipf-drawn")} terms, top 10, {warmupCount} warm-up queries");
     var rng = new Random(42);
     const int vocabulary = 50_000;
     var cdf = new double[vocabulary];
@@ -168,7 +175,7 @@ void Speed()
     var queries = new List<string>(queryCount);
     for (int q = 0; q < queryCount; q++)
     {
-        queries.Add(string.Join(' ', Enumerable.Range(0, rng.Next(3, 6)).Select(_ => Word())));
+        queries.Add(string.Join(' ', Enumerable.Range(0, rng.Next(3, 6)).Select(_ => uniformQueries ? "w" + rng.Next(vocabulary).ToString(CultureInfo.InvariantCulture) : Word())));
     }
 
     string docsPath = Path.Combine(work, "zipf-docs.tsv");
