@@ -15,6 +15,13 @@ internal sealed class CpuBackend(KernelOptions options)
             return merged;
         }
 
+        // Built here, before any thread starts, because the kernels share them read-only.
+        _ = queries.TileValues;
+        if (matrix.Storage == EmbeddingStorage.Int8)
+        {
+            queries.PrepareInt8(matrix.PaddedDimensions);
+        }
+
         int threads = Math.Min(parallelism ?? options.EffectiveParallelism, blocks);
         if (matrix.Count < options.ParallelThresholdRows)
         {

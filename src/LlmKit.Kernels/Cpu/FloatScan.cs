@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace LlmKit.Kernels.Cpu;
+
+/// <summary>Loads the 16 values of one dimension of a row block as floats.</summary>
+internal unsafe interface IBlockLoader
+{
+    static abstract int ElementSize { get; }
+
+    static abstract Vector512<float> Load(byte* block, int dimension);
+}
+
+internal readonly unsafe struct Float32Loader : IBlockLoader
+{
+    public static int ElementSize => 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(byte* block, int dimension) => Vector512.Load((float*)block + (dimension * 16));
+}
+
+/// <summary>
+/// Widens 16 halves with integer operations: .NET exposes no F16C/AVX-512 FP16 conversion, and this form (shift the
+/// exponent and mantissa into place, rescale by 2^112) is exact for normal and subnormal halves. Storage never holds
+/// infinities or NaN, which this form would not map.
+/// </summary>
+internal readonly unsafe struct Float16Loader : IBlockLoader
+{
+    public static int ElementSize => 2;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load(byte* block, int dimension)
+    {
+        Vector512<uint> bits = Avx512F.ConvertToVector512UInt32(Vector256.Load((ushort*)block + (dimension * 16)));
+        Vector512<uint> sign = (bits & Vector512.Create(0x8000u)) << 16;
+        Vector512<float> magnitude = ((bits & Vector512.Create(0x7FFFu)) << 13).AsSingle() * Vector512.Create(5.192296858534828e33f);
+        return (magnitude.AsUInt32() | sign).AsSingle();
+    }
+}
+
+/// <summary>
+/// The AVX-512 kernels for float32 and float16 rows. One query streams the matrix once with four independent
+/// accumulators per block (bound by memory bandwidth); a batch works through the rows in chunks that fit the L2 cache
+/// and, for each chunk, runs a register-blocked 8-query × 32-row micro-kernel over every query tile, so the matrix is
+/// read from memory once per batch.
+/// </summary>
+internal static unsafe class FloatScan<TLoader>
+    where TLoader : struct, IBlockLoader
+{
+    private const int ChunkBytes = 192 * 1024;
+
+    public static void Run(EmbeddingMatrix matrix, PreparedQueries queries, SimilarityMetric metric, RowFilter? filter,
+        int blockStart, int blockEnd, TopKCollector[] collectors)
+    {
+        var scorer = new BlockScorer(matrix, metric, filter, blockEnd);
+        if (queries.Count == 1)
+        {
+            fixed (float* query = queries.Values)
+            {
+                Single(matrix, query, queries.SquaredNorms[0], queries.InverseNorms[0], scorer, blockStart, blockEnd, collectors[0]);
+            }
+
+            return;
+        }
+
+        Batch(matrix, queries, scorer, blockStart, blockEnd, collectors);
+    }
+
+    private static void Single(EmbeddingMatrix matrix, float* query, float squaredNorm, float inverseNorm, BlockScorer scorer,
+        int blockStart, int blockEnd, TopKCollector collector)
+    {
+        int dims = matrix.Dimensions;
+        long blockBytes = matrix.BlockBytes;
+        for (int b = blockStart; b < blockEnd; b++)
+        {
+            uint valid = scorer.ValidLanes(b);
+            if (valid == 0)
+            {
+                continue;
+            }
+
+            byte* block = matrix.Data + (b * blockBytes);
+            var acc0 = Vector512<float>.Zero;
+            var acc1 = Vector512<float>.Zero;
+            var acc2 = Vector512<float>.Zero;
+            var acc3 = Vector512<float>.Zero;
+            int d = 0;
+            for (; d + 4 <= dims; d += 4)
+            {
+                acc0 = Vector512.FusedMultiplyAdd(TLoader.Load(block, d), Vector512.Create(query[d]), acc0);
+                acc1 = Vector512.FusedMultiplyAdd(TLoader.Load(block, d + 1), Vector512.Create(query[d + 1]), acc1);
+                acc2 = Vector512.FusedMultiplyAdd(TLoader.Load(block, d + 2), Vector512.Create(query[d + 2]), acc2);
+                acc3 = Vector512.FusedMultiplyAdd(TLoader.Load(block, d + 3), Vector512.Create(query[d + 3]), acc3);
+            }
+
+            for (; d < dims; d++)
+            {
+                acc0 = Vector512.FusedMultiplyAdd(TLoader.Load(block, d), Vector512.Create(query[d]), acc0);
+            }
+
+            scorer.Offer((acc0 + acc1) + (acc2 + acc3), b, valid, squaredNorm, inverseNorm, collector);
+        }
+    }
+
+    private static void Batch(EmbeddingMatrix matrix, PreparedQueries queries, BlockScorer scorer, int blockStart, int blockEnd,
+        TopKCollector[] collectors)
+    {
+        int dims = matrix.Dimensions;
+        long blockBytes = matrix.BlockBytes;
+        int chunkBlocks = Math.Max(2, (int)(ChunkBytes / blockBytes)) & ~1;
+        int tiles = queries.PaddedCount / PreparedQueries.Tile;
+        float[] tileValues = queries.TileValues;
+        float[] squaredNorms = queries.SquaredNorms;
+        float[] inverseNorms = queries.InverseNorms;
+        var dots = stackalloc Vector512<float>[16];
+        fixed (float* allTiles = tileValues)
+        {
+            for (int chunk = blockStart; chunk < blockEnd; chunk += chunkBlocks)
+            {
+                int chunkEnd = Math.Min(chunk + chunkBlocks, blockEnd);
+                for (int t = 0; t < tiles; t++)
+                {
+                    float* tile = allTiles + ((long)t * dims * PreparedQueries.Tile);
+                    int queriesInTile = Math.Min(PreparedQueries.Tile, queries.Count - (t * PreparedQueries.Tile));
+                    for (int b = chunk; b < chunkEnd; b += 2)
+                    {
+                        uint valid0 = scorer.ValidLanes(b);
+                        uint valid1 = b + 1 < chunkEnd ? scorer.ValidLanes(b + 1) : 0;
+                        if ((valid0 | valid1) == 0)
+                        {
+                            continue;
+                        }
+
+                        MicroKernel(matrix.Data + (b * blockBytes), blockBytes, tile, dims, dots);
+                        for (int i = 0; i < queriesInTile; i++)
+                        {
+                            int q = (t * PreparedQueries.Tile) + i;
+                            scorer.Offer(dots[2 * i], b, valid0, squaredNorms[q], inverseNorms[q], collectors[q]);
+                            scorer.Offer(dots[(2 * i) + 1], b + 1, valid1, squaredNorms[q], inverseNorms[q], collectors[q]);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>8 queries × 2 blocks of 16 rows: 16 accumulators, 2 row loads and 8 broadcasts per 16 multiply-adds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void MicroKernel(byte* block0, long blockBytes, float* tile, int dims, Vector512<float>* dots)
+    {
+        byte* block1 = block0 + blockBytes;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default, a20 = default, a21 = default, a30 = default, a31 = default;
+        Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default, a60 = default, a61 = default, a70 = default, a71 = default;
+        for (int d = 0; d < dims; d++)
+        {
+            var x0 = TLoader.Load(block0, d);
+            var x1 = TLoader.Load(block1, d);
+            float* q = tile + (d * 8);
+            var s = Vector512.Create(q[0]);
+            a00 = Vector512.FusedMultiplyAdd(x0, s, a00);
+            a01 = Vector512.FusedMultiplyAdd(x1, s, a01);
+            s = Vector512.Create(q[1]);
+            a10 = Vector512.FusedMultiplyAdd(x0, s, a10);
+            a11 = Vector512.FusedMultiplyAdd(x1, s, a11);
+            s = Vector512.Create(q[2]);
+            a20 = Vector512.FusedMultiplyAdd(x0, s, a20);
+            a21 = Vector512.FusedMultiplyAdd(x1, s, a21);
+            s = Vector512.Create(q[3]);
+            a30 = Vector512.FusedMultiplyAdd(x0, s, a30);
+            a31 = Vector512.FusedMultiplyAdd(x1, s, a31);
+            s = Vector512.Create(q[4]);
+            a40 = Vector512.FusedMultiplyAdd(x0, s, a40);
+            a41 = Vector512.FusedMultiplyAdd(x1, s, a41);
+            s = Vector512.Create(q[5]);
+            a50 = Vector512.FusedMultiplyAdd(x0, s, a50);
+            a51 = Vector512.FusedMultiplyAdd(x1, s, a51);
+            s = Vector512.Create(q[6]);
+            a60 = Vector512.FusedMultiplyAdd(x0, s, a60);
+            a61 = Vector512.FusedMultiplyAdd(x1, s, a61);
+            s = Vector512.Create(q[7]);
+            a70 = Vector512.FusedMultiplyAdd(x0, s, a70);
+            a71 = Vector512.FusedMultiplyAdd(x1, s, a71);
+        }
+
+        dots[0] = a00; dots[1] = a01; dots[2] = a10; dots[3] = a11; dots[4] = a20; dots[5] = a21; dots[6] = a30; dots[7] = a31;
+        dots[8] = a40; dots[9] = a41; dots[10] = a50; dots[11] = a51; dots[12] = a60; dots[13] = a61; dots[14] = a70; dots[15] = a71;
+    }
+}
