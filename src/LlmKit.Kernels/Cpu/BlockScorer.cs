@@ -72,16 +72,17 @@ internal readonly unsafe struct BlockScorer
                 }
         }
 
-        uint winners = (uint)Vector512.GreaterThan(key, Vector512.Create(collector.Threshold)).ExtractMostSignificantBits() & validLanes;
+        // Until the heap is full every non-NaN key gets in (even -inf, a legitimate score of finite inputs); after
+        // that only keys above the worst kept one. Rows arrive in increasing order, so an equal key never wins.
+        var admitted = collector.IsFull
+            ? Vector512.GreaterThan(key, Vector512.Create(collector.Threshold))
+            : Vector512.Equals(key, key);
+        uint winners = (uint)admitted.ExtractMostSignificantBits() & validLanes;
         while (winners != 0)
         {
             int lane = BitOperations.TrailingZeroCount(winners);
             winners &= winners - 1;
-            float value = key.GetElement(lane);
-            if (value > collector.Threshold)
-            {
-                collector.Offer(value, first + lane);
-            }
+            collector.Offer(key.GetElement(lane), first + lane);
         }
     }
 }

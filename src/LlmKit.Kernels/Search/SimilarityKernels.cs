@@ -12,8 +12,9 @@ namespace LlmKit.Kernels;
 /// <remarks>
 /// <para>
 /// Results are ordered best first; equal scores are ordered by lower row index, on every backend. k larger than the
-/// number of (allowed) rows returns them all. Queries must be finite (<see cref="ArgumentException"/> otherwise);
-/// rows whose score overflows to NaN are left out.
+/// number of (allowed) rows returns them all. Queries must be finite (<see cref="ArgumentException"/> otherwise).
+/// Scores are computed in float32: when values are so large that a score overflows, it becomes ±infinity (and ranks
+/// accordingly) or NaN, and rows scoring NaN are left out.
 /// </para>
 /// <para>
 /// One instance is meant to live as long as the application (a DI singleton): it owns the CUDA context when the GPU
