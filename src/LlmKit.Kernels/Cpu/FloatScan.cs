@@ -67,6 +67,7 @@ internal static unsafe class FloatScan<TLoader>
         Batch(matrix, queries, scorer, blockStart, blockEnd, collectors);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Single(EmbeddingMatrix matrix, float* query, float squaredNorm, float inverseNorm, BlockScorer scorer,
         int blockStart, int blockEnd, TopKCollector collector)
     {
@@ -103,6 +104,7 @@ internal static unsafe class FloatScan<TLoader>
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Batch(EmbeddingMatrix matrix, PreparedQueries queries, BlockScorer scorer, int blockStart, int blockEnd,
         TopKCollector[] collectors)
     {

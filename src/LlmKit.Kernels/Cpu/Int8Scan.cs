@@ -15,6 +15,7 @@ internal static unsafe class Int8Scan
 {
     private const int ChunkBytes = 192 * 1024;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(EmbeddingMatrix matrix, PreparedQueries queries, SimilarityMetric metric, RowFilter? filter,
         int blockStart, int blockEnd, TopKCollector[] collectors)
     {
@@ -54,7 +55,7 @@ internal static unsafe class Int8Scan
                         }
                         else
                         {
-                            FourQueries(block, tile, groups, matrix, b, queryScales + (t * PreparedQueries.Int8Tile), dots);
+                            EightQueries(block, tile, groups, matrix, b, queryScales + (t * PreparedQueries.Int8Tile), dots);
                         }
 
                         for (int i = 0; i < queriesInTile; i++)
@@ -77,6 +78,7 @@ internal static unsafe class Int8Scan
         return Vector512.ConvertToSingle(exact) * Vector512.Load(matrix.Scales + first) * Vector512.Create(queryScale);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static Vector512<int> OneQuery(byte* block, int* tile, int groups)
     {
         Vector256<int> lo0 = default, hi0 = default, lo1 = default, hi1 = default;
@@ -101,11 +103,12 @@ internal static unsafe class Int8Scan
         return Vector512.Create(lo0 + lo1, hi0 + hi1);
     }
 
-    /// <summary>4 queries × 16 rows: 8 accumulators, 2 row loads and 4 broadcasts per 8 VNNI instructions.</summary>
+    /// <summary>8 queries × 16 rows: 16 accumulators, 2 row loads and 8 broadcasts per 16 VNNI instructions.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void FourQueries(byte* block, int* tile, int groups, EmbeddingMatrix matrix, int blockIndex, float* queryScales, Vector512<float>* dots)
+    private static void EightQueries(byte* block, int* tile, int groups, EmbeddingMatrix matrix, int blockIndex, float* queryScales, Vector512<float>* dots)
     {
         Vector256<int> l0 = default, h0 = default, l1 = default, h1 = default, l2 = default, h2 = default, l3 = default, h3 = default;
+        Vector256<int> l4 = default, h4 = default, l5 = default, h5 = default, l6 = default, h6 = default, l7 = default, h7 = default;
         for (int g = 0; g < groups; g++)
         {
             var lo = Vector256.Load((sbyte*)block + (g * 64));
@@ -123,11 +126,27 @@ internal static unsafe class Int8Scan
             s = Vector256.Create(q[3]).AsByte();
             l3 = AvxVnni.MultiplyWideningAndAdd(l3, s, lo);
             h3 = AvxVnni.MultiplyWideningAndAdd(h3, s, hi);
+            s = Vector256.Create(q[4]).AsByte();
+            l4 = AvxVnni.MultiplyWideningAndAdd(l4, s, lo);
+            h4 = AvxVnni.MultiplyWideningAndAdd(h4, s, hi);
+            s = Vector256.Create(q[5]).AsByte();
+            l5 = AvxVnni.MultiplyWideningAndAdd(l5, s, lo);
+            h5 = AvxVnni.MultiplyWideningAndAdd(h5, s, hi);
+            s = Vector256.Create(q[6]).AsByte();
+            l6 = AvxVnni.MultiplyWideningAndAdd(l6, s, lo);
+            h6 = AvxVnni.MultiplyWideningAndAdd(h6, s, hi);
+            s = Vector256.Create(q[7]).AsByte();
+            l7 = AvxVnni.MultiplyWideningAndAdd(l7, s, lo);
+            h7 = AvxVnni.MultiplyWideningAndAdd(h7, s, hi);
         }
 
         dots[0] = Rescale(Vector512.Create(l0, h0), matrix, blockIndex, queryScales[0]);
         dots[1] = Rescale(Vector512.Create(l1, h1), matrix, blockIndex, queryScales[1]);
         dots[2] = Rescale(Vector512.Create(l2, h2), matrix, blockIndex, queryScales[2]);
         dots[3] = Rescale(Vector512.Create(l3, h3), matrix, blockIndex, queryScales[3]);
+        dots[4] = Rescale(Vector512.Create(l4, h4), matrix, blockIndex, queryScales[4]);
+        dots[5] = Rescale(Vector512.Create(l5, h5), matrix, blockIndex, queryScales[5]);
+        dots[6] = Rescale(Vector512.Create(l6, h6), matrix, blockIndex, queryScales[6]);
+        dots[7] = Rescale(Vector512.Create(l7, h7), matrix, blockIndex, queryScales[7]);
     }
 }

@@ -43,8 +43,8 @@ internal sealed class PreparedQueries
         }
     }
 
-    /// <summary>Queries an int8 batch kernel scores together (it has half the registers of the float kernels).</summary>
-    public const int Int8Tile = 4;
+    /// <summary>Queries the int8 batch kernel scores together.</summary>
+    public const int Int8Tile = 8;
 
     public int Dimensions { get; }
 
@@ -59,7 +59,7 @@ internal sealed class PreparedQueries
 
     /// <summary>
     /// Gets the 8-bit queries for the VNNI kernel: each int packs 4 consecutive dimensions as unsigned bytes offset by
-    /// 128, laid out [tile of 4][group of 4 dimensions][query in tile].
+    /// 128, laid out [tile][group of 4 dimensions][query in tile].
     /// </summary>
     public int[]? Int8Tiles { get; private set; }
 

@@ -258,7 +258,7 @@ public sealed class SimilarityKernels : IDisposable
         }
     }
 
-    internal TopKCollector[] CpuTopK(EmbeddingMatrix matrix, PreparedQueries prepared, int k, SimilarityMetric metric, RowFilter? filter, int? parallelism = null)
+    internal unsafe TopKCollector[] CpuTopK(EmbeddingMatrix matrix, PreparedQueries prepared, int k, SimilarityMetric metric, RowFilter? filter, int? parallelism = null)
     {
         if (matrix.Storage != EmbeddingStorage.Int8)
         {
@@ -270,17 +270,31 @@ public sealed class SimilarityKernels : IDisposable
         int keep = (int)Math.Min((long)k * options.Int8RerankFactor, matrix.Count);
         var candidates = cpu.TopK(matrix, prepared, keep, metric, filter, parallelism);
         var exact = new TopKCollector[prepared.Count];
-        float[] buffer = new float[matrix.Dimensions];
         for (int q = 0; q < prepared.Count; q++)
         {
             exact[q] = new TopKCollector(k);
+            var query = prepared.Query(q);
             foreach (var (row, _) in candidates[q].ToSortedArray())
             {
-                exact[q].Offer(ExactKey(matrix, prepared, q, row, metric, buffer), row);
+                float dot = Int8Dot(matrix, query, row);
+                exact[q].Offer(ScoreMath.Key(metric, dot, matrix.SquaredNorms[row], prepared.SquaredNorms[q], prepared.InverseNorms[q]), row);
             }
         }
 
         return exact;
+    }
+
+    /// <summary>The float query against one int8 row, as scale × Σ q·x — the same value the scalar path computes.</summary>
+    private static unsafe float Int8Dot(EmbeddingMatrix matrix, ReadOnlySpan<float> query, int row)
+    {
+        sbyte* values = (sbyte*)(matrix.Data + (row / EmbeddingMatrix.BlockRows * matrix.BlockBytes)) + (row % EmbeddingMatrix.BlockRows * 4);
+        float sum = 0;
+        for (int d = 0; d < query.Length; d++)
+        {
+            sum += query[d] * (matrix.Scales[row] * values[((d >> 2) * EmbeddingMatrix.BlockRows * 4) + (d & 3)]);
+        }
+
+        return sum;
     }
 
     private static unsafe float ExactKey(EmbeddingMatrix matrix, PreparedQueries prepared, int q, int row, SimilarityMetric metric, float[] buffer)
