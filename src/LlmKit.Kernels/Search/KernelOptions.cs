@@ -67,6 +67,9 @@ public sealed class KernelOptions
         }
     }
 
+    /// <summary>Gets or sets whether the CPU backend may use its SIMD kernels; tests turn it off to check the scalar path.</summary>
+    internal bool UseSimd { get; set; } = true;
+
     internal int EffectiveParallelism =>
         MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : MaxDegreeOfParallelism;
 

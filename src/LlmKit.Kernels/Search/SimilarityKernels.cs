@@ -42,6 +42,7 @@ public sealed class SimilarityKernels : IDisposable
             CudaMinimumWork = options.CudaMinimumWork,
             CudaDeviceOrdinal = options.CudaDeviceOrdinal,
             Int8RerankFactor = options.Int8RerankFactor,
+            UseSimd = options.UseSimd,
         };
         cpu = new CpuBackend(this.options);
         cuda = new Lazy<CudaBackend>(() => new CudaBackend(this.options.CudaDeviceOrdinal), LazyThreadSafetyMode.ExecutionAndPublication);
