@@ -142,12 +142,16 @@ public sealed class SearchRulesTests
             }
 
             var widened = Float16Loader.Load((byte*)block, 0);
+            var low = Float16Loader256.Load((byte*)block, 0, 0);
+            var high = Float16Loader256.Load((byte*)block, 0, 1);
             for (int lane = 0; lane < 16; lane++)
             {
                 Half h = BitConverter.UInt16BitsToHalf((ushort)(bits + lane));
                 if (Half.IsFinite(h))
                 {
-                    Assert.Equal(BitConverter.SingleToInt32Bits((float)h), BitConverter.SingleToInt32Bits(widened.GetElement(lane)));
+                    int expected = BitConverter.SingleToInt32Bits((float)h);
+                    Assert.Equal(expected, BitConverter.SingleToInt32Bits(widened.GetElement(lane)));
+                    Assert.Equal(expected, BitConverter.SingleToInt32Bits(lane < 8 ? low.GetElement(lane) : high.GetElement(lane - 8)));
                 }
             }
         }

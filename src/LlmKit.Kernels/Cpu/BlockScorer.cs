@@ -85,4 +85,20 @@ internal readonly unsafe struct BlockScorer
             collector.Offer(key.GetElement(lane), first + lane);
         }
     }
+
+    /// <summary>The same as <see cref="Offer"/> for 16 dot products in memory, with the scalar key formula.</summary>
+    public void OfferScalar(float* dots, int block, uint validLanes, float querySquaredNorm, float queryInverseNorm, TopKCollector collector)
+    {
+        int first = block * EmbeddingMatrix.BlockRows;
+        while (validLanes != 0)
+        {
+            int lane = BitOperations.TrailingZeroCount(validLanes);
+            validLanes &= validLanes - 1;
+            float key = ScoreMath.Key(metric, dots[lane], squaredNorms[first + lane], querySquaredNorm, queryInverseNorm);
+            if (!collector.IsFull || key > collector.Threshold)
+            {
+                collector.Offer(key, first + lane);
+            }
+        }
+    }
 }

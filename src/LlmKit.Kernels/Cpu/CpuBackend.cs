@@ -30,7 +30,7 @@ internal sealed class CpuBackend(KernelOptions options)
 
         if (threads <= 1)
         {
-            CpuScan.Run(matrix, queries, metric, filter, 0, blocks, merged, options.UseSimd);
+            CpuScan.Run(matrix, queries, metric, filter, 0, blocks, merged, options.UseSimd, options.Force256);
             return merged;
         }
 
@@ -40,7 +40,7 @@ internal sealed class CpuBackend(KernelOptions options)
             int start = (int)((long)blocks * t / threads);
             int end = (int)((long)blocks * (t + 1) / threads);
             var local = NewCollectors(queries.Count, keep);
-            CpuScan.Run(matrix, queries, metric, filter, start, end, local, options.UseSimd);
+            CpuScan.Run(matrix, queries, metric, filter, start, end, local, options.UseSimd, options.Force256);
             partials[t] = local;
         });
 

@@ -13,9 +13,9 @@ internal static class CpuScan
     public static bool HasVnni => AvxVnni.IsSupported && HasAvx512;
 
     public static void Run(EmbeddingMatrix matrix, PreparedQueries queries, SimilarityMetric metric, RowFilter? filter,
-        int blockStart, int blockEnd, TopKCollector[] collectors, bool allowSimd = true)
+        int blockStart, int blockEnd, TopKCollector[] collectors, bool allowSimd = true, bool force256 = false)
     {
-        if (allowSimd && HasAvx512)
+        if (allowSimd && HasAvx512 && !force256)
         {
             switch (matrix.Storage)
             {
@@ -29,6 +29,20 @@ internal static class CpuScan
                     Int8Scan.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
                     return;
             }
+        }
+
+        if (allowSimd && Vector256.IsHardwareAccelerated && matrix.Storage != EmbeddingStorage.Int8)
+        {
+            if (matrix.Storage == EmbeddingStorage.Float32)
+            {
+                FloatScan256<Float32Loader256>.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
+            }
+            else
+            {
+                FloatScan256<Float16Loader256>.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
+            }
+
+            return;
         }
 
         ScalarScan.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);

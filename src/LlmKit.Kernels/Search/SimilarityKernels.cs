@@ -43,6 +43,7 @@ public sealed class SimilarityKernels : IDisposable
             CudaDeviceOrdinal = options.CudaDeviceOrdinal,
             Int8RerankFactor = options.Int8RerankFactor,
             UseSimd = options.UseSimd,
+            Force256 = options.Force256,
         };
         cpu = new CpuBackend(this.options);
         cuda = new Lazy<CudaBackend>(() => new CudaBackend(this.options.CudaDeviceOrdinal), LazyThreadSafetyMode.ExecutionAndPublication);
