@@ -131,6 +131,7 @@ static __device__ void score_topk(const T* matrix, const float* row_sq, int rows
     __shared__ float red_keys[WARPS];
     __shared__ int red_rows[WARPS];
     __shared__ int red_index[WARPS];
+    __shared__ int improved[QT];
 
     int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
     int q0 = blockIdx.y * QT;
@@ -139,6 +140,7 @@ static __device__ void score_topk(const T* matrix, const float* row_sq, int rows
 
     // Kept top-k slots live after the PASS scratch entries; start empty.
     for (int i = threadIdx.x; i < QT * k; i += THREADS) { ids[i / k][PASS + (i % k)] = -1; keys[i / k][PASS + (i % k)] = LLMKIT_NEG_INF; }
+    if (threadIdx.x < QT) improved[threadIdx.x] = 0;
     __syncthreads();
 
     for (int pass = row_begin; pass < row_end; pass += PASS)
@@ -174,22 +176,29 @@ static __device__ void score_topk(const T* matrix, const float* row_sq, int rows
                     bool ok = allowed && q < query_count;
                     float key = ok ? to_key(metric, acc[j], row_sq[row], query_sq[q], query_inv[q]) : LLMKIT_NEG_INF;
                     bool is_nan = key != key;
+                    int id = ok && !is_nan ? row : -1;
                     keys[j][local] = key;
-                    ids[j][local] = ok && !is_nan ? row : -1;
+                    ids[j][local] = id;
+                    // The kept set is sorted best first, so its last slot is the bar a new row must clear.
+                    if (better(key, id, keys[j][PASS + k - 1], ids[j][PASS + k - 1])) improved[j] = 1;
                 }
             }
         }
         __syncthreads();
 
-        // Select the new top-k from (this pass + kept) into a scratch copy, then make it the kept set.
+        // Select the new top-k from (this pass + kept) into a scratch copy, then make it the kept set. Most passes
+        // of a long scan hold no row better than the kept k-th, and skip the selection entirely.
         for (int j = 0; j < QT && q0 + j < query_count; j++)
         {
+            if (!improved[j]) continue;
             __shared__ float next_keys[MAX_K];
             __shared__ int next_rows[MAX_K];
             select_top_k(keys[j], ids[j], PASS + k, k, next_keys, next_rows, red_keys, red_rows, red_index);
             for (int i = threadIdx.x; i < k; i += THREADS) { keys[j][PASS + i] = next_keys[i]; ids[j][PASS + i] = next_rows[i]; }
             __syncthreads();
         }
+        if (threadIdx.x < QT) improved[threadIdx.x] = 0;
+        __syncthreads();
     }
 
     for (int j = 0; j < QT && q0 + j < query_count; j++)
