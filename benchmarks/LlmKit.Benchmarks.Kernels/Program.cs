@@ -26,8 +26,15 @@ float[] queries = RandomNormalized(random, batch, dims);
 if (dataDir is not null)
 {
     Directory.CreateDirectory(dataDir);
-    File.WriteAllBytes(Path.Combine(dataDir, "data.f32"), MemoryMarshal.AsBytes(data.AsSpan()).ToArray());
-    File.WriteAllBytes(Path.Combine(dataDir, "queries.f32"), MemoryMarshal.AsBytes(queries.AsSpan()).ToArray());
+    using (var file = File.Create(Path.Combine(dataDir, "data.f32")))
+    {
+        file.Write(MemoryMarshal.AsBytes(data.AsSpan()));
+    }
+
+    using (var file = File.Create(Path.Combine(dataDir, "queries.f32")))
+    {
+        file.Write(MemoryMarshal.AsBytes(queries.AsSpan()));
+    }
 }
 
 using var f32 = new EmbeddingMatrix(dims, EmbeddingStorage.Float32, rows);
@@ -113,7 +120,7 @@ foreach (int threads in new[] { 1, 2 })
         times.Add(sw.Elapsed.TotalMilliseconds);
     }
 
-    Console.WriteLine($"naive Parallel.For(TensorPrimitives.Dot) + full score array, single query, {threads} thread(s): {Median(times),8:F1} ms");
+    Console.WriteLine($"naive Parallel.For(TensorPrimitives.Dot) into a score array + heap, single query, {threads} thread(s): {Median(times),8:F1} ms");
 }
 
 if (dataDir is not null)
@@ -185,9 +192,11 @@ static void NaiveTopK(float[] data, int dims, ReadOnlySpan<float> query, int k, 
     float[] q = query.ToArray();
     Parallel.For(0, rows, new ParallelOptions { MaxDegreeOfParallelism = threads }, r =>
         scores[r] = TensorPrimitives.Dot(data.AsSpan(r * dims, dims), q));
-    var indices = Enumerable.Range(0, rows).ToArray();
-    Array.Sort(scores.ToArray(), indices);
-    _ = indices[^k..];
+    var best = new TopKCollector(k);
+    for (int r = 0; r < rows; r++)
+    {
+        best.Offer(scores[r], r);
+    }
 }
 
 static double Recall(ScoredRow[][] exact, ScoredRow[][] approximate, int k)
