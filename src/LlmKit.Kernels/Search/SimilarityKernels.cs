@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using LlmKit.Kernels.Cpu;
 using LlmKit.Kernels.Cuda;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace LlmKit.Kernels;
@@ -26,12 +28,15 @@ public sealed class SimilarityKernels : IDisposable
     private readonly KernelOptions options;
     private readonly CpuBackend cpu;
     private readonly Lazy<CudaBackend> cuda;
+    private readonly ILogger logger;
 
     /// <summary>Creates kernels with the given options, or the defaults.</summary>
     /// <param name="options">The options; validated now.</param>
+    /// <param name="logger">Receives the CUDA probe result (once) and backend fallbacks.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public SimilarityKernels(KernelOptions? options = null)
+    public SimilarityKernels(KernelOptions? options = null, ILogger<SimilarityKernels>? logger = null)
     {
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
         options ??= new KernelOptions();
         options.Validate();
         this.options = new KernelOptions
@@ -46,13 +51,14 @@ public sealed class SimilarityKernels : IDisposable
             Force256 = options.Force256,
         };
         cpu = new CpuBackend(this.options);
-        cuda = new Lazy<CudaBackend>(() => new CudaBackend(this.options.CudaDeviceOrdinal), LazyThreadSafetyMode.ExecutionAndPublication);
+        cuda = new Lazy<CudaBackend>(ProbeCuda, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Creates kernels from options configured through dependency injection.</summary>
     /// <param name="options">The options; validated now.</param>
-    public SimilarityKernels(IOptions<KernelOptions> options)
-        : this(options?.Value)
+    /// <param name="logger">Receives the CUDA probe result (once) and backend fallbacks.</param>
+    public SimilarityKernels(IOptions<KernelOptions> options, ILogger<SimilarityKernels>? logger = null)
+        : this(options?.Value, logger)
     {
     }
 
@@ -297,6 +303,21 @@ public sealed class SimilarityKernels : IDisposable
         }
 
         return sum;
+    }
+
+    private CudaBackend ProbeCuda()
+    {
+        var backend = new CudaBackend(options.CudaDeviceOrdinal);
+        if (backend.Status.IsAvailable)
+        {
+            logger.LogInformation("CUDA similarity kernels available: {CudaStatus}", backend.Status.Reason);
+        }
+        else
+        {
+            logger.LogInformation("CUDA similarity kernels unavailable, the CPU backend will be used: {CudaStatus}", backend.Status.Reason);
+        }
+
+        return backend;
     }
 
     private static unsafe float ExactKey(EmbeddingMatrix matrix, PreparedQueries prepared, int q, int row, SimilarityMetric metric, float[] buffer)
