@@ -8,6 +8,12 @@ using LlmKit.Kernels.Cpu;
 // A quick harness rather than BenchmarkDotNet: one 1M x 384 matrix takes seconds to build and GBs of memory, and the
 // issue asks for the FAISS reference, the bandwidth floor and our kernels measured in one run on the same data.
 // Usage: dotnet run -c Release -- [rows] [dims] [k] [batch] [single-query repeats] [data dir for the FAISS reference]
+if (args.Length > 0 && args[0] == "gpu")
+{
+    GpuBench.Run(args.Skip(1).ToArray());
+    return;
+}
+
 int rows = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
 int dims = args.Length > 1 ? int.Parse(args[1]) : 384;
 int k = args.Length > 2 ? int.Parse(args[2]) : 10;
