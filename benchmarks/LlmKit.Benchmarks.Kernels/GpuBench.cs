@@ -62,6 +62,66 @@ internal static class GpuBench
         Console.WriteLine($"CUDA batch of {batch}: {times[times.Count / 2]:F1} ms");
     }
 
+    /// <summary>
+    /// Checks CUDA against the CPU backend (itself held to the scalar reference by the unit tests) on random shapes, for
+    /// GPU machines that have a driver but no .NET SDK to run the test project. Exit code 1 on any difference.
+    /// </summary>
+    public static int Verify()
+    {
+        using var gpu = new SimilarityKernels(new KernelOptions { Backend = KernelBackend.Cuda });
+        using var cpu = new SimilarityKernels(new KernelOptions { Backend = KernelBackend.Cpu });
+        Console.WriteLine($"# {gpu.CudaStatus.Reason}");
+        if (!gpu.CudaStatus.IsAvailable)
+        {
+            return 2;
+        }
+
+        var random = new Random(5);
+        int failures = 0, checks = 0;
+        foreach (var storage in new[] { EmbeddingStorage.Float32, EmbeddingStorage.Float16 })
+        {
+            foreach (var metric in Enum.GetValues<SimilarityMetric>())
+            {
+                foreach (var (rows, dims, k, count) in new[] { (1, 3, 5, 1), (100, 17, 10, 3), (70_000, 384, 10, 9), (5000, 64, 256, 20), (300_000, 768, 10, 64) })
+                {
+                    using var matrix = new EmbeddingMatrix(dims, storage);
+                    var values = new float[rows * dims];
+                    Fill(random, values, dims);
+                    matrix.AddRange(values);
+                    var queries = new float[count * dims];
+                    Fill(random, queries, dims);
+                    var filter = new RowFilter(Math.Max(0, rows - 1), allowAll: true);
+                    if (rows > 1)
+                    {
+                        filter[0] = false;
+                    }
+
+                    foreach (var f in new[] { null, filter })
+                    {
+                        var expected = cpu.TopKBatch(matrix, queries, k, metric, f);
+                        var actual = gpu.TopKBatch(matrix, queries, k, metric, f);
+                        for (int q = 0; q < count; q++)
+                        {
+                            checks++;
+                            bool same = expected[q].Length == actual[q].Length &&
+                                expected[q].Zip(actual[q]).All(p => Math.Abs(p.First.Score - p.Second.Score) <= 1e-3f * Math.Max(1, Math.Abs(p.First.Score)) &&
+                                    (p.First.Row == p.Second.Row || Math.Abs(p.First.Score - p.Second.Score) <= 1e-5f));
+                            if (!same)
+                            {
+                                failures++;
+                                Console.WriteLine($"MISMATCH {storage} {metric} rows={rows} dims={dims} k={k} q={q} filtered={f is not null}: " +
+                                    $"cpu [{string.Join(' ', expected[q].Take(5))}] cuda [{string.Join(' ', actual[q].Take(5))}]");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        Console.WriteLine($"CUDA vs CPU: {checks - failures}/{checks} query results equal");
+        return failures == 0 ? 0 : 1;
+    }
+
     private static void Fill(Random random, Span<float> values, int dims)
     {
         for (int i = 0; i < values.Length; i++)

@@ -8,10 +8,15 @@ using LlmKit.Kernels.Cpu;
 // A quick harness rather than BenchmarkDotNet: one 1M x 384 matrix takes seconds to build and GBs of memory, and the
 // issue asks for the FAISS reference, the bandwidth floor and our kernels measured in one run on the same data.
 // Usage: dotnet run -c Release -- [rows] [dims] [k] [batch] [single-query repeats] [data dir for the FAISS reference]
+if (args.Length > 0 && args[0] == "verify-gpu")
+{
+    return GpuBench.Verify();
+}
+
 if (args.Length > 0 && args[0] == "gpu")
 {
     GpuBench.Run(args.Skip(1).ToArray());
-    return;
+    return 0;
 }
 
 int rows = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
@@ -139,6 +144,7 @@ if (dataDir is not null)
 }
 
 Console.WriteLine($"# load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
+return 0;
 
 static float[] RandomNormalized(Random random, int count, int dims)
 {
