@@ -28,6 +28,9 @@ public sealed class TopKReferenceTests
         int[] rowChoices = [0, 1, 5, 16, 17, 33, 250, 1000, 2049];
         for (int trial = 0; trial < 24; trial++)
         {
+            // Trials rotate through the scalar kernel, the 256-bit kernels and the widest the machine has.
+            bool simd = trial % 3 != 0;
+            bool force256 = trial % 3 == 1;
             int dims = dimensionChoices[random.Next(dimensionChoices.Length)];
             int rows = rowChoices[random.Next(rowChoices.Length)];
             int k = random.Next(4) switch { 0 => 1, 1 => 10, 2 => rows + 5, _ => random.Next(1, 40) };
@@ -51,6 +54,8 @@ public sealed class TopKReferenceTests
                 MaxDegreeOfParallelism = threads,
                 ParallelThresholdRows = 0,
                 Int8RerankFactor = KernelConstants.MaxInt8RerankFactor,
+                UseSimd = simd,
+                Force256 = force256,
             });
             float[] queries = Reference.RandomVectors(random, queryCount, dims);
             var results = kernels.TopKBatch(matrix, queries, k, metric, filter);
@@ -61,7 +66,7 @@ public sealed class TopKReferenceTests
                 var scores = Reference.AllScores(matrix, query, metric, filter);
                 double tolerance = 1e-4 * Math.Max(1, dims / 16.0);
                 Reference.AssertEquivalent(results[q], scores, k, metric, tolerance,
-                    $"trial {trial}: {storage} {metric} dims={dims} rows={rows} k={k} threads={threads} q={q} filtered={filter is not null}");
+                    $"trial {trial} (simd={simd} force256={force256}): {storage} {metric} dims={dims} rows={rows} k={k} threads={threads} q={q} filtered={filter is not null}");
             }
 
             if (queryCount == 1)

@@ -15,6 +15,13 @@ internal sealed class CpuBackend(KernelOptions options)
             return merged;
         }
 
+        // Built here, before any thread starts, because the kernels share them read-only.
+        _ = queries.TileValues;
+        if (matrix.Storage == EmbeddingStorage.Int8)
+        {
+            queries.PrepareInt8(matrix.PaddedDimensions);
+        }
+
         int threads = Math.Min(parallelism ?? options.EffectiveParallelism, blocks);
         if (matrix.Count < options.ParallelThresholdRows)
         {
@@ -23,7 +30,7 @@ internal sealed class CpuBackend(KernelOptions options)
 
         if (threads <= 1)
         {
-            CpuScan.Run(matrix, queries, metric, filter, 0, blocks, merged);
+            CpuScan.Run(matrix, queries, metric, filter, 0, blocks, merged, options.UseSimd, options.Force256);
             return merged;
         }
 
@@ -33,7 +40,7 @@ internal sealed class CpuBackend(KernelOptions options)
             int start = (int)((long)blocks * t / threads);
             int end = (int)((long)blocks * (t + 1) / threads);
             var local = NewCollectors(queries.Count, keep);
-            CpuScan.Run(matrix, queries, metric, filter, start, end, local);
+            CpuScan.Run(matrix, queries, metric, filter, start, end, local, options.UseSimd, options.Force256);
             partials[t] = local;
         });
 

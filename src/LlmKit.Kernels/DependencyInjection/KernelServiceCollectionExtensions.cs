@@ -1,5 +1,6 @@
 using LlmKit.Kernels;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Extension methods for IServiceCollection live in its namespace, as in Microsoft.Extensions.*.
@@ -40,7 +41,8 @@ public static class KernelServiceCollectionExtensions
             },
             "KernelOptions has a value out of range; see KernelOptions.Validate for the allowed ranges.")
             .ValidateOnStart();
-        services.TryAddSingleton(static sp => new SimilarityKernels(sp.GetRequiredService<IOptions<KernelOptions>>()));
+        services.TryAddSingleton(static sp => new SimilarityKernels(
+            sp.GetRequiredService<IOptions<KernelOptions>>(), sp.GetService<ILogger<SimilarityKernels>>()));
         return services;
     }
 }

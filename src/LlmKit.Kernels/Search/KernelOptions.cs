@@ -67,6 +67,12 @@ public sealed class KernelOptions
         }
     }
 
+    /// <summary>Gets or sets whether the CPU backend may use its SIMD kernels; tests turn it off to check the scalar path.</summary>
+    internal bool UseSimd { get; set; } = true;
+
+    /// <summary>Gets or sets whether the CPU backend stays on its 256-bit kernels even where AVX-512 is present (tests).</summary>
+    internal bool Force256 { get; set; }
+
     internal int EffectiveParallelism =>
         MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : MaxDegreeOfParallelism;
 

@@ -43,7 +43,83 @@ internal sealed class PreparedQueries
         }
     }
 
+    /// <summary>Queries the int8 batch kernel scores together.</summary>
+    public const int Int8Tile = 8;
+
     public int Dimensions { get; }
+
+    /// <summary>
+    /// Gets the queries tile by tile, dimension-major inside a tile: [tile][dimension][query in tile], so the batch
+    /// kernel finds the 8 values it broadcasts for one dimension in one cache line.
+    /// </summary>
+    public float[] TileValues => tileValues ??= BuildTiles();
+
+    /// <summary>Gets, per query, the scale of its 8-bit copy (value ≈ scale × (byte − 128)).</summary>
+    public float[]? Int8Scales { get; private set; }
+
+    /// <summary>
+    /// Gets the 8-bit queries for the VNNI kernel: each int packs 4 consecutive dimensions as unsigned bytes offset by
+    /// 128, laid out [tile][group of 4 dimensions][query in tile].
+    /// </summary>
+    public int[]? Int8Tiles { get; private set; }
+
+    private float[]? tileValues;
+
+    public void PrepareInt8(int paddedDimensions)
+    {
+        if (Int8Tiles is not null)
+        {
+            return;
+        }
+
+        int groups = paddedDimensions / 4;
+        var tiles = new int[PaddedCount * groups];
+        var scales = new float[PaddedCount];
+        for (int q = 0; q < PaddedCount; q++)
+        {
+            var query = Values.AsSpan(q * Dimensions, Dimensions);
+            float maxAbs = 0;
+            foreach (float v in query)
+            {
+                maxAbs = MathF.Max(maxAbs, MathF.Abs(v));
+            }
+
+            float scale = maxAbs / 127f;
+            float inverse = scale == 0 ? 0 : 1f / scale;
+            scales[q] = scale;
+            int tile = q / Int8Tile, lane = q % Int8Tile;
+            for (int g = 0; g < groups; g++)
+            {
+                uint packed = 0;
+                for (int j = 0; j < 4; j++)
+                {
+                    int d = (g * 4) + j;
+                    int value = d < Dimensions ? Math.Clamp((int)MathF.Round(query[d] * inverse), -127, 127) : 0;
+                    packed |= (uint)(value + 128) << (8 * j);
+                }
+
+                tiles[(((tile * groups) + g) * Int8Tile) + lane] = (int)packed;
+            }
+        }
+
+        Int8Scales = scales;
+        Int8Tiles = tiles;
+    }
+
+    private float[] BuildTiles()
+    {
+        var tiles = new float[Values.Length];
+        for (int q = 0; q < PaddedCount; q++)
+        {
+            int tile = q / Tile, lane = q % Tile;
+            for (int d = 0; d < Dimensions; d++)
+            {
+                tiles[(((tile * Dimensions) + d) * Tile) + lane] = Values[(q * Dimensions) + d];
+            }
+        }
+
+        return tiles;
+    }
 
     public int Count { get; }
 

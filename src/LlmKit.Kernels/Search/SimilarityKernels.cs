@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using LlmKit.Kernels.Cpu;
 using LlmKit.Kernels.Cuda;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace LlmKit.Kernels;
@@ -12,8 +14,9 @@ namespace LlmKit.Kernels;
 /// <remarks>
 /// <para>
 /// Results are ordered best first; equal scores are ordered by lower row index, on every backend. k larger than the
-/// number of (allowed) rows returns them all. Queries must be finite (<see cref="ArgumentException"/> otherwise);
-/// rows whose score overflows to NaN are left out.
+/// number of (allowed) rows returns them all. Queries must be finite (<see cref="ArgumentException"/> otherwise).
+/// Scores are computed in float32: when values are so large that a score overflows, it becomes ±infinity (and ranks
+/// accordingly) or NaN, and rows scoring NaN are left out.
 /// </para>
 /// <para>
 /// One instance is meant to live as long as the application (a DI singleton): it owns the CUDA context when the GPU
@@ -25,12 +28,15 @@ public sealed class SimilarityKernels : IDisposable
     private readonly KernelOptions options;
     private readonly CpuBackend cpu;
     private readonly Lazy<CudaBackend> cuda;
+    private readonly ILogger logger;
 
     /// <summary>Creates kernels with the given options, or the defaults.</summary>
     /// <param name="options">The options; validated now.</param>
+    /// <param name="logger">Receives the CUDA probe result (once) and backend fallbacks.</param>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
-    public SimilarityKernels(KernelOptions? options = null)
+    public SimilarityKernels(KernelOptions? options = null, ILogger<SimilarityKernels>? logger = null)
     {
+        this.logger = (ILogger?)logger ?? NullLogger.Instance;
         options ??= new KernelOptions();
         options.Validate();
         this.options = new KernelOptions
@@ -41,15 +47,18 @@ public sealed class SimilarityKernels : IDisposable
             CudaMinimumWork = options.CudaMinimumWork,
             CudaDeviceOrdinal = options.CudaDeviceOrdinal,
             Int8RerankFactor = options.Int8RerankFactor,
+            UseSimd = options.UseSimd,
+            Force256 = options.Force256,
         };
         cpu = new CpuBackend(this.options);
-        cuda = new Lazy<CudaBackend>(() => new CudaBackend(this.options.CudaDeviceOrdinal), LazyThreadSafetyMode.ExecutionAndPublication);
+        cuda = new Lazy<CudaBackend>(ProbeCuda, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     /// <summary>Creates kernels from options configured through dependency injection.</summary>
     /// <param name="options">The options; validated now.</param>
-    public SimilarityKernels(IOptions<KernelOptions> options)
-        : this(options?.Value)
+    /// <param name="logger">Receives the CUDA probe result (once) and backend fallbacks.</param>
+    public SimilarityKernels(IOptions<KernelOptions> options, ILogger<SimilarityKernels>? logger = null)
+        : this(options?.Value, logger)
     {
     }
 
@@ -257,7 +266,7 @@ public sealed class SimilarityKernels : IDisposable
         }
     }
 
-    internal TopKCollector[] CpuTopK(EmbeddingMatrix matrix, PreparedQueries prepared, int k, SimilarityMetric metric, RowFilter? filter, int? parallelism = null)
+    internal unsafe TopKCollector[] CpuTopK(EmbeddingMatrix matrix, PreparedQueries prepared, int k, SimilarityMetric metric, RowFilter? filter, int? parallelism = null)
     {
         if (matrix.Storage != EmbeddingStorage.Int8)
         {
@@ -269,17 +278,46 @@ public sealed class SimilarityKernels : IDisposable
         int keep = (int)Math.Min((long)k * options.Int8RerankFactor, matrix.Count);
         var candidates = cpu.TopK(matrix, prepared, keep, metric, filter, parallelism);
         var exact = new TopKCollector[prepared.Count];
-        float[] buffer = new float[matrix.Dimensions];
         for (int q = 0; q < prepared.Count; q++)
         {
             exact[q] = new TopKCollector(k);
+            var query = prepared.Query(q);
             foreach (var (row, _) in candidates[q].ToSortedArray())
             {
-                exact[q].Offer(ExactKey(matrix, prepared, q, row, metric, buffer), row);
+                float dot = Int8Dot(matrix, query, row);
+                exact[q].Offer(ScoreMath.Key(metric, dot, matrix.SquaredNorms[row], prepared.SquaredNorms[q], prepared.InverseNorms[q]), row);
             }
         }
 
         return exact;
+    }
+
+    /// <summary>The float query against one int8 row, as scale × Σ q·x — the same value the scalar path computes.</summary>
+    private static unsafe float Int8Dot(EmbeddingMatrix matrix, ReadOnlySpan<float> query, int row)
+    {
+        sbyte* values = (sbyte*)(matrix.Data + (row / EmbeddingMatrix.BlockRows * matrix.BlockBytes)) + (row % EmbeddingMatrix.BlockRows * 4);
+        float sum = 0;
+        for (int d = 0; d < query.Length; d++)
+        {
+            sum += query[d] * (matrix.Scales[row] * values[((d >> 2) * EmbeddingMatrix.BlockRows * 4) + (d & 3)]);
+        }
+
+        return sum;
+    }
+
+    private CudaBackend ProbeCuda()
+    {
+        var backend = new CudaBackend(options.CudaDeviceOrdinal);
+        if (backend.Status.IsAvailable)
+        {
+            logger.LogInformation("CUDA similarity kernels available: {CudaStatus}", backend.Status.Reason);
+        }
+        else
+        {
+            logger.LogInformation("CUDA similarity kernels unavailable, the CPU backend will be used: {CudaStatus}", backend.Status.Reason);
+        }
+
+        return backend;
     }
 
     private static unsafe float ExactKey(EmbeddingMatrix matrix, PreparedQueries prepared, int q, int row, SimilarityMetric metric, float[] buffer)

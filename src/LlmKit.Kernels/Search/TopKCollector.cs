@@ -20,6 +20,8 @@ internal sealed class TopKCollector
 
     public int Count { get; private set; }
 
+    public bool IsFull => Count == keys.Length;
+
     /// <summary>Gets the key a new row must beat (strictly, when rows arrive in increasing order) to be kept.</summary>
     public float Threshold => Count < keys.Length ? float.NegativeInfinity : keys[0];
 

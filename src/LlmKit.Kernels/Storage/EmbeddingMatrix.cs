@@ -24,6 +24,10 @@ namespace LlmKit.Kernels;
 public sealed unsafe class EmbeddingMatrix : IDisposable
 {
     internal const int BlockRows = 16;
+
+    /// <summary>Zeroed blocks allocated past the capacity, so unrolled kernels may read a few blocks beyond the last one.</summary>
+    internal const int SlackBlocks = 4;
+
     private const int Alignment = 64;
 
     private byte* data;
@@ -68,7 +72,7 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     public int Count { get; private set; }
 
     /// <summary>Gets the number of bytes of native memory the matrix holds.</summary>
-    public long AllocatedBytes => (capacity / BlockRows * BlockBytes) + (capacity * 12L);
+    public long AllocatedBytes => (((capacity / BlockRows) + SlackBlocks) * BlockBytes) + (capacity * 12L);
 
     /// <summary>Gets a number that changes whenever rows are added or removed (device copies use it to stay current).</summary>
     internal long Version { get; private set; }
@@ -174,7 +178,7 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     public void Clear()
     {
         ThrowIfDisposed();
-        NativeMemory.Clear(data, (nuint)(capacity / BlockRows * BlockBytes));
+        NativeMemory.Clear(data, (nuint)(((capacity / BlockRows) + SlackBlocks) * BlockBytes));
         Count = 0;
         Version++;
     }
@@ -372,12 +376,13 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     private void Grow(int rows)
     {
         int newCapacity = (rows + BlockRows - 1) / BlockRows * BlockRows;
-        long bytes = newCapacity / BlockRows * BlockBytes;
+        long bytes = ((newCapacity / BlockRows) + SlackBlocks) * BlockBytes;
         byte* newData = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
         float* newNorms = (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         float* newScales = (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         int* newSums = (int*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         long oldBytes = capacity / BlockRows * BlockBytes;
+        long oldAllocated = data == null ? 0 : oldBytes + (SlackBlocks * BlockBytes);
         if (data != null)
         {
             Buffer.MemoryCopy(data, newData, bytes, oldBytes);
@@ -399,9 +404,9 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         if (bytes > 0)
         {
             GC.AddMemoryPressure(bytes);
-            if (oldBytes > 0)
+            if (oldAllocated > 0)
             {
-                GC.RemoveMemoryPressure(oldBytes);
+                GC.RemoveMemoryPressure(oldAllocated);
             }
         }
     }
@@ -422,7 +427,7 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         }
 
         disposed = true;
-        long bytes = capacity / BlockRows * BlockBytes;
+        long bytes = data == null ? 0 : ((capacity / BlockRows) + SlackBlocks) * BlockBytes;
         FreeBuffers();
         data = null;
         squaredNorms = null;
