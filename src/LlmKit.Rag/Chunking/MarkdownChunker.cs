@@ -1,0 +1,185 @@
+using LlmKit.Tokens;
+
+namespace LlmKit.Rag.Chunking;
+
+/// <summary>
+/// Chunks markdown by section: a chunk never spans two sections, carries its heading path in
+/// <see cref="TextChunk.HeadingPath"/>, and never splits a fenced code block or a table (one that is too large becomes
+/// a single chunk flagged <see cref="TextChunk.IsOversized"/>). Prose that is too large is split like
+/// <see cref="RecursiveChunker"/> does.
+/// </summary>
+public sealed class MarkdownChunker : IChunker
+{
+    private static readonly SplitLevel[] ProseLevels = [SplitLevel.Paragraph, SplitLevel.Line, SplitLevel.Sentence, SplitLevel.Word];
+    private readonly ITokenCounter _counter;
+    private readonly ChunkerOptions _options;
+
+    /// <summary>Initializes a new instance of the <see cref="MarkdownChunker"/> class.</summary>
+    /// <param name="counter">Counts tokens.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    public MarkdownChunker(ITokenCounter counter, ChunkerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(counter);
+        _counter = counter;
+        _options = options ?? new ChunkerOptions();
+        _options.Validate();
+    }
+
+    private enum BlockKind
+    {
+        Heading,
+        Prose,
+        Atomic,
+    }
+
+    /// <summary>Splits <paramref name="markdown"/> into chunks.</summary>
+    /// <param name="markdown">The markdown source.</param>
+    /// <returns>The chunks, in source order.</returns>
+    public IReadOnlyList<TextChunk> Chunk(string markdown)
+    {
+        ArgumentNullException.ThrowIfNull(markdown);
+        var output = new List<TextChunk>();
+        var assembler = new ChunkAssembler(new TextSegmenter(markdown), _counter, _options.MaxTokens, output);
+        var headings = new List<(int Level, string Text)>();
+        var pending = new List<(int Start, int End, int Tokens)>();
+        int pendingTokens = 0;
+
+        foreach (var (kind, start, end, level, title) in ParseBlocks(markdown))
+        {
+            if (kind == BlockKind.Heading)
+            {
+                assembler.Flush(pending);
+                pendingTokens = 0;
+                headings.RemoveAll(h => h.Level >= level);
+                headings.Add((level, title));
+                assembler.HeadingPath = headings.Select(h => h.Text).ToArray();
+            }
+
+            int tokens = assembler.Count(start, end);
+            if (tokens > _options.MaxTokens)
+            {
+                assembler.Flush(pending);
+                pendingTokens = 0;
+                if (kind == BlockKind.Atomic)
+                {
+                    assembler.Emit(start, end, tokens, oversized: true);
+                }
+                else
+                {
+                    assembler.Chunk(start, end, ProseLevels);
+                }
+
+                continue;
+            }
+
+            if (pending.Count > 0 && pendingTokens + tokens > _options.MaxTokens)
+            {
+                assembler.Flush(pending);
+                pendingTokens = 0;
+            }
+
+            pending.Add((start, end, tokens));
+            pendingTokens += tokens;
+        }
+
+        assembler.Flush(pending);
+        return output;
+    }
+
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyList<TextChunk>> ChunkAsync(string text, CancellationToken cancellationToken = default) => new(Chunk(text));
+
+    // Blocks cover the source contiguously: blank lines belong to the block before them.
+    private static IEnumerable<(BlockKind Kind, int Start, int End, int Level, string Title)> ParseBlocks(string text)
+    {
+        int pos = 0;
+        while (pos < text.Length)
+        {
+            int lineEnd = LineEnd(text, pos);
+            var line = text.AsSpan(pos, lineEnd - pos);
+            var trimmed = line.TrimStart(' ');
+            int indent = line.Length - trimmed.Length;
+            BlockKind kind;
+            int end;
+            int level = 0;
+            string title = string.Empty;
+
+            if (indent <= 3 && IsHeading(trimmed, out level))
+            {
+                kind = BlockKind.Heading;
+                title = trimmed[level..].Trim().TrimEnd('#').Trim().ToString();
+                end = lineEnd;
+            }
+            else if (indent <= 3 && (trimmed.StartsWith("```") || trimmed.StartsWith("~~~")))
+            {
+                kind = BlockKind.Atomic;
+                char fence = trimmed[0];
+                int fenceLength = trimmed.Length - trimmed.TrimStart(fence).Length;
+                end = text.Length;
+                for (int p = lineEnd; p < text.Length;)
+                {
+                    int e = LineEnd(text, p);
+                    var candidate = text.AsSpan(p, e - p).Trim();
+                    if (candidate.Length >= fenceLength && candidate.TrimStart(fence).IsEmpty)
+                    {
+                        end = e;
+                        break;
+                    }
+
+                    p = e;
+                }
+            }
+            else if (trimmed.StartsWith('|'))
+            {
+                kind = BlockKind.Atomic;
+                end = lineEnd;
+                while (end < text.Length && text.AsSpan(end, LineEnd(text, end) - end).TrimStart().StartsWith('|'))
+                {
+                    end = LineEnd(text, end);
+                }
+            }
+            else
+            {
+                kind = BlockKind.Prose;
+                end = lineEnd;
+                while (end < text.Length)
+                {
+                    var next = text.AsSpan(end, LineEnd(text, end) - end);
+                    var nextTrimmed = next.TrimStart(' ');
+                    if (next.IsWhiteSpace() || nextTrimmed.StartsWith('|') || nextTrimmed.StartsWith("```") || nextTrimmed.StartsWith("~~~")
+                        || IsHeading(nextTrimmed, out _))
+                    {
+                        break;
+                    }
+
+                    end = LineEnd(text, end);
+                }
+            }
+
+            while (end < text.Length && text.AsSpan(end, LineEnd(text, end) - end).IsWhiteSpace())
+            {
+                end = LineEnd(text, end);
+            }
+
+            yield return (kind, pos, end, level, title);
+            pos = end;
+        }
+    }
+
+    private static int LineEnd(string text, int pos)
+    {
+        int nl = text.IndexOf('\n', pos);
+        return nl < 0 ? text.Length : nl + 1;
+    }
+
+    private static bool IsHeading(ReadOnlySpan<char> line, out int level)
+    {
+        level = 0;
+        while (level < line.Length && line[level] == '#')
+        {
+            level++;
+        }
+
+        return level is >= 1 and <= 6 && (level == line.Length || line[level] is ' ' or '\t' or '\r' or '\n');
+    }
+}

@@ -1,0 +1,76 @@
+using LlmKit.DependencyInjection;
+using LlmKit.Rag.Chunking;
+using LlmKit.Rag.Embeddings;
+using LlmKit.Rag.Hybrid;
+using LlmKit.Rag.Ingestion;
+using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Vectors;
+using LlmKit.Tokens;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Rag.DependencyInjection;
+
+/// <summary>Adds LlmKit retrieval to an <see cref="LlmKitBuilder"/>.</summary>
+public static class RetrievalLlmKitBuilderExtensions
+{
+    /// <summary>
+    /// Registers singletons for a <see cref="Bm25Index"/>, a <see cref="VectorIndex"/>, a <see cref="ChunkStore"/>, an
+    /// <see cref="IngestionPipeline"/> and a <see cref="HybridRetriever"/> (using any registered <see cref="IReranker"/>).
+    /// An <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> is used when registered; otherwise the offline
+    /// <see cref="HashingEmbeddingGenerator"/> is. The default chunker is a <see cref="RecursiveChunker"/> over the
+    /// registered <see cref="ITokenCounter"/>; register an <see cref="IChunker"/> to replace it. Options are validated
+    /// when the host starts.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Sets options.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitBuilder AddRetrieval(this LlmKitBuilder builder, Action<RetrievalOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var services = builder.Services;
+        var options = services.AddOptions<RetrievalOptions>();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        options.Validate(Validate, "LlmKit retrieval options are invalid; see the exception for the setting.").ValidateDataAnnotations().ValidateOnStart();
+
+        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
+            new HashingEmbeddingGenerator(new HashingEmbeddingGeneratorOptions { Dimensions = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions }));
+        services.TryAddSingleton<IChunker>(sp => new RecursiveChunker(
+            sp.GetService<ITokenCounter>() ?? throw new InvalidOperationException("The default chunker needs an ITokenCounter: register LlmKit's tokenizer (or an estimator), or register your own IChunker."),
+            new ChunkerOptions { MaxTokens = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.ChunkMaxTokens }));
+        services.TryAddSingleton(_ => new Bm25Index());
+        services.TryAddSingleton(sp => new VectorIndex(sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions));
+        services.TryAddSingleton<ChunkStore>();
+        services.TryAddSingleton(sp => new IngestionPipeline(
+            sp.GetRequiredService<IChunker>(),
+            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<Bm25Index>(),
+            sp.GetRequiredService<VectorIndex>(),
+            sp.GetRequiredService<ChunkStore>(),
+            sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Ingestion,
+            sp.GetService<ILogger<IngestionPipeline>>()));
+        services.TryAddSingleton(sp => new HybridRetriever(
+            sp.GetRequiredService<Bm25Index>(),
+            sp.GetRequiredService<VectorIndex>(),
+            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Hybrid,
+            sp.GetRequiredService<ChunkStore>(),
+            sp.GetService<IReranker>(),
+            sp.GetService<ILogger<HybridRetriever>>()));
+        return builder;
+    }
+
+    private static bool Validate(RetrievalOptions options)
+    {
+        // The nested options validate themselves with messages naming the setting; surface those at start-up.
+        options.Hybrid.Validate();
+        return options.Ingestion.BatchSize >= 1;
+    }
+}

@@ -1,0 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+using LlmKit.Rag.Embeddings;
+using LlmKit.Rag.Hybrid;
+using LlmKit.Rag.Ingestion;
+
+namespace LlmKit.Rag.DependencyInjection;
+
+/// <summary>Options for the retrieval services registered by <see cref="RetrievalLlmKitBuilderExtensions.AddRetrieval"/>.</summary>
+public sealed class RetrievalOptions
+{
+    /// <summary>Gets or sets the embedding dimensions of the vector index; it must match the registered embedding generator.</summary>
+    /// <value>The default value is <see cref="HashingEmbeddingConstants.DefaultDimensions"/>, the offline embedder's size.</value>
+    [Range(1, 65_536)]
+    public int Dimensions { get; set; } = HashingEmbeddingConstants.DefaultDimensions;
+
+    /// <summary>Gets or sets the largest chunk, in tokens, for the default <see cref="Chunking.RecursiveChunker"/>.</summary>
+    /// <value>The default value is 512.</value>
+    [Range(1, int.MaxValue)]
+    public int ChunkMaxTokens { get; set; } = Chunking.ChunkerConstants.DefaultMaxTokens;
+
+    /// <summary>Gets the hybrid retriever's options.</summary>
+    public HybridRetrieverOptions Hybrid { get; } = new();
+
+    /// <summary>Gets the ingestion pipeline's options.</summary>
+    public IngestionOptions Ingestion { get; } = new();
+}

@@ -1,0 +1,211 @@
+using LlmKit.Rag.Ingestion;
+using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Vectors;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace LlmKit.Rag.Hybrid;
+
+/// <summary>
+/// Keyword (BM25) and vector search run concurrently, each to <see cref="HybridRetrieverOptions.CandidateDepth"/>,
+/// fused (RRF or weighted scores), optionally diversified with MMR and reranked. Every result records each stage's
+/// rank and score.
+/// </summary>
+/// <remarks>
+/// A <see cref="MetadataFilter"/> is applied inside both searches, before ranking, so each returns its full depth of
+/// allowed chunks; a chunk whose metadata is unknown is excluded whenever a filter is given.
+/// </remarks>
+public sealed class HybridRetriever
+{
+    private readonly Bm25Index _keyword;
+    private readonly VectorIndex _vectors;
+    private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
+    private readonly HybridRetrieverOptions _options;
+    private readonly ChunkStore? _chunks;
+    private readonly IReranker? _reranker;
+    private readonly ILogger _logger;
+
+    /// <summary>Initializes a new instance of the <see cref="HybridRetriever"/> class.</summary>
+    /// <param name="keyword">The keyword index.</param>
+    /// <param name="vectors">The vector index.</param>
+    /// <param name="embedder">Embeds queries; it must be the generator that embedded the indexed chunks.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="chunks">Chunk texts, to put text in results; required with a reranker.</param>
+    /// <param name="reranker">An optional reranker.</param>
+    /// <param name="logger">A logger.</param>
+    /// <exception cref="ArgumentException">A reranker is given without a chunk store.</exception>
+    public HybridRetriever(
+        Bm25Index keyword,
+        VectorIndex vectors,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        HybridRetrieverOptions? options = null,
+        ChunkStore? chunks = null,
+        IReranker? reranker = null,
+        ILogger<HybridRetriever>? logger = null)
+    {
+        ArgumentNullException.ThrowIfNull(keyword);
+        ArgumentNullException.ThrowIfNull(vectors);
+        ArgumentNullException.ThrowIfNull(embedder);
+        if (reranker is not null && chunks is null)
+        {
+            throw new ArgumentException("A reranker needs the chunk texts: pass the ChunkStore the ingestion pipeline fills.", nameof(chunks));
+        }
+
+        _keyword = keyword;
+        _vectors = vectors;
+        _embedder = embedder;
+        _options = options ?? new HybridRetrieverOptions();
+        _options.Validate();
+        _chunks = chunks;
+        _reranker = reranker;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Searches both indexes and returns the best <paramref name="top"/> chunks.</summary>
+    /// <param name="query">The query text.</param>
+    /// <param name="top">How many results at most.</param>
+    /// <param name="filter">Restricts results to allowed chunks; <see langword="null"/> allows all.</param>
+    /// <param name="cancellationToken">A token to cancel the search.</param>
+    /// <returns>The results, best first.</returns>
+    public async Task<IReadOnlyList<RetrievalResult>> SearchAsync(string query, int top = 10, MetadataFilter? filter = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
+        int depth = Math.Max(_options.CandidateDepth, top);
+
+        Func<string, bool>? keywordFilter = filter is null ? null : id => Allowed(id, filter);
+        var keywordTask = Task.Run(() => _keyword.Search(query, depth, keywordFilter), cancellationToken);
+
+        var embeddings = await _embedder.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
+        float[] queryVector = embeddings[0].Vector.ToArray();
+        var vectorHits = _vectors.Search(queryVector, depth, filter);
+        var keywordHits = await keywordTask.ConfigureAwait(false);
+
+        double[] weights = [_options.KeywordWeight, _options.VectorWeight];
+        var fused = _options.Fusion == FusionMethod.ReciprocalRank
+            ? RankFusion.ReciprocalRank([keywordHits, vectorHits], _options.RrfK, weights)
+            : RankFusion.WeightedScore([keywordHits, vectorHits], weights);
+
+        var keywordRanks = RankMap(keywordHits);
+        var vectorRanks = RankMap(vectorHits);
+        var fusedRanks = RankMap(fused);
+
+        List<string> order = fused.Select(h => h.Id).ToList();
+        Dictionary<string, (int Rank, double Score)>? mmrRanks = null;
+        if (_options.UseMmr && order.Count > 0)
+        {
+            int keep = Math.Min(order.Count, _reranker is null ? top : Math.Max(top, _options.RerankDepth));
+            var diverse = _vectors.SelectDiverse(queryVector, order, keep, (float)_options.MmrLambda);
+            mmrRanks = RankMap(diverse);
+            var chosen = diverse.Select(h => h.Id).ToList();
+            order = chosen.Concat(order.Where(id => !mmrRanks.ContainsKey(id))).ToList();
+        }
+
+        Dictionary<string, (int Rank, double Score)>? rerank = null;
+        if (_reranker is not null && order.Count > 0)
+        {
+            rerank = await RerankAsync(query, order, cancellationToken).ConfigureAwait(false);
+            if (rerank is not null)
+            {
+                var head = order.Where(rerank.ContainsKey).OrderBy(id => rerank[id].Rank);
+                order = head.Concat(order.Where(id => !rerank.ContainsKey(id))).ToList();
+            }
+        }
+
+        var results = new List<RetrievalResult>(Math.Min(top, order.Count));
+        for (int i = 0; i < order.Count && results.Count < top; i++)
+        {
+            string id = order[i];
+            var fusedHit = fusedRanks[id];
+            StoredChunk? stored = null;
+            _chunks?.TryGet(id, out stored);
+            DocumentMetadata? metadata = stored?.Metadata ?? (_vectors.TryGetMetadata(id, out var m) ? m : null);
+            (int Rank, double Score)? reranked = rerank is not null && rerank.TryGetValue(id, out var rr) ? rr : null;
+            results.Add(new RetrievalResult
+            {
+                Id = id,
+                Rank = i + 1,
+                Score = reranked?.Score ?? fusedHit.Score,
+                Text = stored?.Text,
+                Metadata = metadata,
+                KeywordRank = keywordRanks.TryGetValue(id, out var k) ? k.Rank : null,
+                KeywordScore = keywordRanks.TryGetValue(id, out k) ? k.Score : null,
+                VectorRank = vectorRanks.TryGetValue(id, out var v) ? v.Rank : null,
+                VectorScore = vectorRanks.TryGetValue(id, out v) ? v.Score : null,
+                FusedRank = fusedHit.Rank,
+                FusedScore = fusedHit.Score,
+                MmrRank = mmrRanks is not null && mmrRanks.TryGetValue(id, out var mm) ? mm.Rank : null,
+                RerankRank = reranked?.Rank,
+                RerankScore = reranked?.Score,
+            });
+        }
+
+        return results;
+    }
+
+    private static Dictionary<string, (int Rank, double Score)> RankMap(IReadOnlyList<SearchHit> hits)
+    {
+        var map = new Dictionary<string, (int Rank, double Score)>(hits.Count, StringComparer.Ordinal);
+        for (int i = 0; i < hits.Count; i++)
+        {
+            map.TryAdd(hits[i].Id, (i + 1, hits[i].Score));
+        }
+
+        return map;
+    }
+
+    private bool Allowed(string id, MetadataFilter filter)
+    {
+        if (_chunks is not null && _chunks.TryGet(id, out var stored))
+        {
+            return filter.Matches(stored.Metadata);
+        }
+
+        return _vectors.TryGetMetadata(id, out var metadata) && filter.Matches(metadata);
+    }
+
+    private async Task<Dictionary<string, (int Rank, double Score)>?> RerankAsync(string query, List<string> order, CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        var passages = new List<string>();
+        foreach (string id in order)
+        {
+            if (ids.Count == _options.RerankDepth)
+            {
+                break;
+            }
+
+            if (_chunks!.TryGet(id, out var chunk))
+            {
+                ids.Add(id);
+                passages.Add(chunk.Text);
+            }
+        }
+
+        IReadOnlyList<double> scores;
+        try
+        {
+            scores = await _reranker!.ScoreAsync(query, passages, cancellationToken).ConfigureAwait(false);
+            if (scores.Count != passages.Count)
+            {
+                throw new InvalidOperationException($"The reranker returned {scores.Count} scores for {passages.Count} passages.");
+            }
+        }
+        catch (Exception ex) when (_options.FallBackOnRerankFailure && ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Reranking failed; returning the fused order.");
+            return null;
+        }
+
+        // Stable: equal rerank scores keep the order fusion gave them.
+        var ranked = Enumerable.Range(0, ids.Count).OrderByDescending(i => scores[i]).ThenBy(i => i).ToArray();
+        var map = new Dictionary<string, (int Rank, double Score)>(StringComparer.Ordinal);
+        for (int r = 0; r < ranked.Length; r++)
+        {
+            map[ids[ranked[r]]] = (r + 1, scores[ranked[r]]);
+        }
+
+        return map;
+    }
+}
