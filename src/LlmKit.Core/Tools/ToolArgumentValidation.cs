@@ -106,3 +106,48 @@ internal sealed class MinimalToolArgumentValidator : IToolArgumentValidator
         _ => value.ValueKind.ToString().ToLowerInvariant(),
     };
 }
+
+/// <summary>
+/// Validates arguments with LlmKit's draft 2020-12 validator (<see cref="Schema.JsonSchemaValidator"/>), compiling each
+/// tool's schema once. A schema the validator cannot compile (a foreign tool with a broken schema) falls back to
+/// <see cref="MinimalToolArgumentValidator"/>, so such a tool stays usable with the basic checks.
+/// </summary>
+internal sealed class SchemaToolArgumentValidator : IToolArgumentValidator
+{
+    // Keyed by the function instance, not its name: two tools may share a name across runs, and the table lets
+    // short-lived per-call functions be collected.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<AIFunction, Compiled> _compiled = [];
+
+    public static SchemaToolArgumentValidator Instance { get; } = new();
+
+    public IReadOnlyList<string> Validate(AIFunction tool, JsonElement arguments)
+    {
+        var compiled = _compiled.GetValue(tool, static t => Compile(t.JsonSchema));
+        if (compiled.Validator is null)
+        {
+            return MinimalToolArgumentValidator.Instance.Validate(tool, arguments);
+        }
+
+        var result = compiled.Validator.Validate(arguments);
+        return result.IsValid ? [] : result.Errors.Select(e => e.ToString()).Distinct().ToList();
+    }
+
+    private static Compiled Compile(JsonElement schema)
+    {
+        if (schema.ValueKind is not (JsonValueKind.Object or JsonValueKind.True or JsonValueKind.False))
+        {
+            return new Compiled(null);
+        }
+
+        try
+        {
+            return new Compiled(Schema.JsonSchemaValidator.Compile(schema));
+        }
+        catch (Exception ex) when (ex is ArgumentException or JsonException or NotSupportedException or InvalidOperationException or FormatException)
+        {
+            return new Compiled(null);
+        }
+    }
+
+    private sealed record Compiled(Schema.JsonSchemaValidator? Validator);
+}

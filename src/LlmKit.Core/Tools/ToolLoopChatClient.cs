@@ -60,7 +60,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         var logger = services?.GetService<ILoggerFactory>()?.CreateLogger<ToolLoopChatClient>() ?? (ILogger)NullLogger.Instance;
         _runner = new ToolLoopRunner(
             innerClient, effective, registry ?? new ToolRegistry(), services?.GetService<IToolApprovalHandler>(), catalog, services,
-            services?.GetService<TimeProvider>() ?? TimeProvider.System, logger, MinimalToolArgumentValidator.Instance);
+            services?.GetService<TimeProvider>() ?? TimeProvider.System, logger, SchemaToolArgumentValidator.Instance);
     }
 
     /// <summary>Runs the loop until the model answers or a limit stops it.</summary>
