@@ -74,7 +74,7 @@ public sealed class GeneratedToolsTests
 
         Assert.Equal("""{"x":1,"y":2,"label":"centroid"}""", Assert.IsType<JsonElement>(result).GetRawText());
         Assert.Equal(
-            """{"description":"The points.","type":"array","items":{"type":"object","properties":{"label":{"description":"An optional label.","type":["string","null"]},"x":{"type":"number"},"y":{"type":"number"}},"required":["x","y"]}}""",
+            """{"description":"The points.","type":"array","items":{"type":"object","properties":{"x":{"type":"number"},"y":{"type":"number"},"label":{"description":"An optional label.","type":["string","null"]}},"required":["x","y"]}}""",
             centroid.JsonSchema.GetProperty("properties").GetProperty("points").GetRawText());
     }
 
