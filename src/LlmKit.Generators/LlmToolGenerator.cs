@@ -46,9 +46,13 @@ public sealed class LlmToolGenerator : IIncrementalGenerator
 
             var tools = items.Select(r => r.Tool!).ToList();
             bool duplicate = false;
-            foreach (var name in tools.GroupBy(t => t.ToolName).Where(g => g.Count() > 1))
+            foreach (var clash in items.GroupBy(r => r.Tool!.ToolName).Where(g => g.Count() > 1))
             {
-                context.ReportDiagnostic(Diagnostic.Create(Diagnostics.DuplicateName, Location.None, name.Key, first.FullTypeName));
+                foreach (var later in clash.Skip(1))
+                {
+                    context.ReportDiagnostic(later.DuplicateName!.ToDiagnostic());
+                }
+
                 duplicate = true;
             }
 
@@ -105,8 +109,9 @@ internal static class ToolParser
 
         string keyword = type.IsRecord ? "record" : "class";
         var tool = diagnostics.Count == 0 ? ParseTool(context, method, diagnostics, cancellationToken) : null;
+        var duplicateName = tool is null ? null : DiagnosticInfo.Create(Diagnostics.DuplicateName, method.Locations.FirstOrDefault(), tool.ToolName, type.Name);
         return new MethodResult(ns, type.Name, fullTypeName, keyword, jsonContext, containerValid,
-            diagnostics.Count == 0 ? tool : null, new EquatableArray<DiagnosticInfo>(diagnostics));
+            diagnostics.Count == 0 ? tool : null, duplicateName, new EquatableArray<DiagnosticInfo>(diagnostics));
     }
 
     private static ToolModel? ParseTool(GeneratorAttributeSyntaxContext context, IMethodSymbol method, List<DiagnosticInfo> diagnostics, CancellationToken cancellationToken)

@@ -104,6 +104,7 @@ internal sealed record MethodResult(
     string? JsonContextTypeName,
     bool ContainerValid,
     ToolModel? Tool,
+    DiagnosticInfo? DuplicateName,
     EquatableArray<DiagnosticInfo> Diagnostics) : IComparable<MethodResult>
 {
     public int CompareTo(MethodResult? other) => string.CompareOrdinal(FullTypeName, other?.FullTypeName);

@@ -12,6 +12,16 @@ internal static class GeneratorHarness
 {
     private static readonly Lazy<ImmutableArray<MetadataReference>> References = new(LoadReferences);
 
+    // What the SDK adds to every project with ImplicitUsings on, so samples compile here as they do in a project.
+    private const string ImplicitUsings = """
+        global using System;
+        global using System.Collections.Generic;
+        global using System.IO;
+        global using System.Linq;
+        global using System.Threading;
+        global using System.Threading.Tasks;
+        """;
+
     public sealed record Run(Compilation Output, ImmutableArray<Diagnostic> Diagnostics, IReadOnlyList<(string HintName, string Source)> Generated)
     {
         public IEnumerable<Diagnostic> Errors => Diagnostics.Concat(Output.GetDiagnostics()).Where(d => d.Severity == DiagnosticSeverity.Error);
@@ -22,7 +32,7 @@ internal static class GeneratorHarness
         var parse = new CSharpParseOptions(LanguageVersion.Latest);
         var compilation = CSharpCompilation.Create(
             "Sample" + Guid.NewGuid().ToString("N"),
-            sources.Select(s => CSharpSyntaxTree.ParseText(s, parse)),
+            sources.Append(ImplicitUsings).Select(s => CSharpSyntaxTree.ParseText(s, parse)),
             References.Value,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
         GeneratorDriver driver = CSharpGeneratorDriver.Create([new LlmToolGenerator().AsSourceGenerator()], parseOptions: parse);
