@@ -405,8 +405,9 @@ internal sealed class ToolLoopRunner(
 
             // WaitAsync rather than trusting the tool to honour its token: a tool that ignores cancellation still
             // releases the loop at its deadline.
-            object? value = timeout is { } t
-                ? await invocation.WaitAsync(t, time, cancellationToken)
+            // A tool that finished synchronously (most in-process tools) skips the timer and the thread-pool hop.
+            object? value = invocation.IsCompleted ? await invocation
+                : timeout is { } t ? await invocation.WaitAsync(t, time, cancellationToken)
                 : await invocation.WaitAsync(cancellationToken);
             (result, truncated) = Render(value, tool);
             outcome = ToolCallOutcome.Succeeded;
