@@ -1,0 +1,830 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Threading.Channels;
+using LlmKit.ChatCompletion;
+using LlmKit.Models;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace LlmKit.Tools;
+
+/// <summary>
+/// The tool loop itself: one instance per <see cref="ToolLoopChatClient"/>, one <see cref="RunState"/> per run, so
+/// runs share nothing mutable.
+/// </summary>
+internal sealed class ToolLoopRunner(
+    IChatClient innerClient,
+    ToolLoopOptions options,
+    ToolRegistry registry,
+    IToolApprovalHandler? approvalHandler,
+    IModelCatalog? catalog,
+    IServiceProvider? services,
+    TimeProvider time,
+    ILogger logger,
+    IToolArgumentValidator validator)
+{
+    private const string UntrustedOpen = "<tool-output tool=\"";
+    private const string UntrustedOpenEnd = "\" trust=\"untrusted\">\n";
+    private const string UntrustedClose = "\n</tool-output>";
+
+    public async Task<ToolLoopResult> RunAsync(
+        IEnumerable<ChatMessage>? messages,
+        ChatOptions? chatOptions,
+        ToolLoopContinuation? continuation,
+        IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
+        ChannelWriter<object>? sink,
+        CancellationToken cancellationToken)
+    {
+        var run = new RunState(continuation, messages, time.GetTimestamp());
+        var tools = new ToolSet(registry, chatOptions);
+        var modelOptions = tools.Apply(chatOptions);
+
+        using var wallClock = options.MaxWallTime is { } wall ? new CancellationTokenSource(wall, time) : null;
+        using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wallClock.Token);
+        var token = linked?.Token ?? cancellationToken;
+
+        // One DI scope per run, the way a web request gets one: scoped tool classes and their DbContexts live as long
+        // as the loop, and never leak into the root provider.
+        var scope = services?.GetService<IServiceScopeFactory>()?.CreateAsyncScope();
+        try
+        {
+            var toolServices = scope?.ServiceProvider ?? services;
+            List<FunctionCallContent>? pending = continuation?.PendingCalls.Select(ToCall).ToList();
+            while (true)
+            {
+                List<FunctionCallContent> calls;
+                if (pending is not null)
+                {
+                    calls = pending;
+                    pending = null;
+                }
+                else
+                {
+                    if (run.Iterations >= options.MaxIterations)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.IterationLimit, $"The loop made {run.Iterations} model turns, the most allowed.", sink);
+                    }
+
+                    if (options.MaxWallTime is { } limit && time.GetElapsedTime(run.StartTimestamp) >= limit)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.TimeLimit, $"The loop ran longer than {limit}.", sink);
+                    }
+
+                    run.Iterations++;
+                    var response = await CallModelAsync(run, modelOptions, sink, token);
+                    if (response.GetRefusal() is { } refusal)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.Refused, "The model refused.", sink, refusal: refusal);
+                    }
+
+                    calls = response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>().ToList();
+                    if (calls.Count == 0)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.FinalAnswer, "The model answered.", sink, text: response.Text);
+                    }
+
+                    if (options.MaxTotalTokens is { } maxTokens && run.TotalTokens > maxTokens)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.TokenLimit, $"The loop used {run.TotalTokens} tokens; the cap is {maxTokens}.", sink, unexecuted: calls);
+                    }
+
+                    if (options.MaxCost is { } maxCost && run.Cost > maxCost)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.CostLimit, $"The loop cost ${run.Cost}; the cap is ${maxCost}.", sink, unexecuted: calls);
+                    }
+
+                    if (run.Iterations >= options.MaxIterations)
+                    {
+                        return await StopAsync(run, ToolLoopStopReason.IterationLimit, $"The model still asked for tools after {run.Iterations} turns, the most allowed.", sink, unexecuted: calls);
+                    }
+                }
+
+                var stop = await ExecuteTurnAsync(run, calls, tools, decisions, toolServices, sink, token);
+                if (stop is not null)
+                {
+                    return stop;
+                }
+
+                await PublishToolMessageAsync(run, sink, token);
+            }
+        }
+        catch (OperationCanceledException) when (wallClock?.IsCancellationRequested == true && !cancellationToken.IsCancellationRequested)
+        {
+            return await StopAsync(run, ToolLoopStopReason.TimeLimit, $"The loop ran longer than {options.MaxWallTime}; the work in flight was cancelled.", sink);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return await StopAsync(run, ToolLoopStopReason.Cancelled, "The caller cancelled.", sink);
+        }
+        finally
+        {
+            if (scope is { } s)
+            {
+                await s.DisposeAsync();
+            }
+        }
+    }
+
+    private async Task<ChatResponse> CallModelAsync(RunState run, ChatOptions modelOptions, ChannelWriter<object>? sink, CancellationToken cancellationToken)
+    {
+        // A snapshot, because the conversation grows after the call and clients (and test doubles) may keep the list.
+        var request = run.Conversation.ToArray();
+        ChatResponse response;
+        if (sink is null)
+        {
+            response = await innerClient.GetResponseAsync(request, modelOptions, cancellationToken);
+        }
+        else
+        {
+            var updates = new List<ChatResponseUpdate>();
+            await foreach (var update in innerClient.GetStreamingResponseAsync(request, modelOptions, cancellationToken))
+            {
+                updates.Add(update);
+                await sink.WriteAsync(update, cancellationToken);
+                string text = update.Text;
+                if (text.Length > 0)
+                {
+                    await sink.WriteAsync(new TextDeltaEvent(text), cancellationToken);
+                }
+            }
+
+            response = updates.ToChatResponse();
+        }
+
+        run.Record(response, PriceOf(response, modelOptions));
+        return response;
+    }
+
+    private decimal? PriceOf(ChatResponse response, ChatOptions modelOptions)
+    {
+        if (catalog is null || response.Usage is null)
+        {
+            return null;
+        }
+
+        string? modelId = response.ModelId ?? modelOptions.ModelId;
+        if (modelId is not null && catalog.Find(modelId) is { } model)
+        {
+            return model.CostOf(response.Usage);
+        }
+
+        logger.LogWarning("The tool loop could not price a turn of model '{ModelId}': the model catalog does not know it. The turn counts as zero against the cost cap.", modelId ?? "(unnamed)");
+        return 0m;
+    }
+
+    private async Task<ToolLoopResult?> ExecuteTurnAsync(
+        RunState run,
+        List<FunctionCallContent> calls,
+        ToolSet tools,
+        IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
+        IServiceProvider? toolServices,
+        ChannelWriter<object>? sink,
+        CancellationToken cancellationToken)
+    {
+        var prepared = new PreparedCall[calls.Count];
+        for (int i = 0; i < calls.Count; i++)
+        {
+            prepared[i] = Prepare(calls[i], i, tools);
+        }
+
+        run.BeginTurn(prepared);
+
+        // Count before running anything, so the call that reaches the threshold never executes.
+        string? looping = null;
+        foreach (var call in prepared.Where(c => c.Tool is not null))
+        {
+            if (run.CountCall(call.Signature) >= options.LoopDetectionThreshold)
+            {
+                looping ??= call.ToolName;
+            }
+        }
+
+        if (looping is not null)
+        {
+            return await StopAsync(run, ToolLoopStopReason.LoopDetected,
+                $"The model called '{looping}' with the same arguments {options.LoopDetectionThreshold} times.", sink, skipReason: "the loop stopped because the same call repeated");
+        }
+
+        // Every approval of the turn is settled before any call runs: a suspended turn has had no side effect, so a
+        // resumed one can run it whole without repeating anything.
+        bool suspend = false;
+        ToolApprovalRequest? denied = null;
+        foreach (var call in prepared.Where(c => c.Error is null && c.Tool!.Metadata.NeedsApproval))
+        {
+            var request = new ToolApprovalRequest(call.Call.CallId, call.ToolName, call.ArgumentsJson, call.Tool!.Metadata, call.Tool.Function.Description);
+            var decision = await DecideAsync(request, decisions, sink, cancellationToken);
+            if (decision == ToolApprovalDecision.Deny)
+            {
+                call.Denied = true;
+                denied ??= request;
+            }
+            else if (decision == ToolApprovalDecision.Suspend)
+            {
+                suspend = true;
+            }
+        }
+
+        if (denied is not null)
+        {
+            return await StopAsync(run, ToolLoopStopReason.ApprovalDenied,
+                $"The call of '{denied.ToolName}' ({denied.CallId}) was denied.", sink, skipReason: "the loop stopped because another call of this turn was denied");
+        }
+
+        if (suspend)
+        {
+            return await SuspendAsync(run, prepared, sink);
+        }
+
+        await RunCallsAsync(run, prepared, toolServices, sink, cancellationToken);
+        run.EndTurn();
+        return null;
+    }
+
+    private async ValueTask<ToolApprovalDecision> DecideAsync(
+        ToolApprovalRequest request, IReadOnlyDictionary<string, ToolApprovalDecision>? decisions, ChannelWriter<object>? sink, CancellationToken cancellationToken)
+    {
+        if (decisions is not null && decisions.TryGetValue(request.CallId, out var given))
+        {
+            return given;
+        }
+
+        if (sink is not null)
+        {
+            await sink.WriteAsync(new ApprovalRequestedEvent(request), cancellationToken);
+        }
+
+        var handler = options.ApprovalHandler ?? approvalHandler;
+        return handler is null ? ToolApprovalDecision.Suspend : await handler.DecideAsync(request, cancellationToken);
+    }
+
+    private PreparedCall Prepare(FunctionCallContent call, int index, ToolSet tools)
+    {
+        string name = call.Name ?? string.Empty;
+        var prepared = new PreparedCall(call, index, name);
+        if (index >= options.MaxCallsPerTurn)
+        {
+            prepared.Fail(ToolCallOutcome.Skipped,
+                $"Error: not executed. At most {options.MaxCallsPerTurn} tool calls run per turn and this turn asked for more; ask for the remaining calls in the next turn.");
+            return prepared;
+        }
+
+        if (!tools.TryFind(name, out var tool))
+        {
+            prepared.Fail(ToolCallOutcome.UnknownTool, $"Error: there is no tool named '{name}'. Available tools: {tools.Describe()}.");
+            return prepared;
+        }
+
+        prepared.Tool = tool;
+        prepared.ToolName = tool.Function.Name;
+        if (call.Exception is not null)
+        {
+            prepared.ArgumentsJson = "{}";
+            prepared.Signature = prepared.ToolName + "\u0000<malformed>";
+            prepared.Fail(ToolCallOutcome.InvalidArguments, $"Error: the arguments of '{prepared.ToolName}' are not valid JSON. Send one JSON object that matches the tool's schema.");
+            return prepared;
+        }
+
+        JsonElement arguments = JsonSerializer.SerializeToElement(
+            call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        prepared.ArgumentsJson = CanonicalJson.Write(arguments);
+        prepared.Signature = prepared.ToolName + "\u0000" + prepared.ArgumentsJson;
+        if (prepared.ArgumentsJson.Length > options.MaxArgumentsLength)
+        {
+            prepared.Fail(ToolCallOutcome.InvalidArguments,
+                $"Error: the arguments of '{prepared.ToolName}' are {prepared.ArgumentsJson.Length} characters long; the limit is {options.MaxArgumentsLength}. Send smaller arguments.");
+            prepared.ArgumentsJson = prepared.ArgumentsJson[..Math.Min(256, prepared.ArgumentsJson.Length)] + "…";
+            return prepared;
+        }
+
+        var errors = validator.Validate(tool.Function, arguments);
+        if (errors.Count > 0)
+        {
+            prepared.Fail(ToolCallOutcome.InvalidArguments,
+                $"Error: the arguments of '{prepared.ToolName}' do not match its schema:\n- " + string.Join("\n- ", errors) + "\nFix the arguments and call the tool again.");
+        }
+
+        return prepared;
+    }
+
+    private async Task RunCallsAsync(RunState run, PreparedCall[] prepared, IServiceProvider? toolServices, ChannelWriter<object>? sink, CancellationToken cancellationToken)
+    {
+        foreach (var rejected in prepared.Where(c => c.Error is not null))
+        {
+            var step = run.Complete(rejected, rejected.Error!, TimeSpan.Zero, rejected.ErrorOutcome, truncated: false);
+            if (sink is not null)
+            {
+                await sink.WriteAsync(new ToolCallFinishedEvent(step), cancellationToken);
+            }
+        }
+
+        var runnable = prepared.Where(c => c.Error is null).ToList();
+        if (runnable.Count == 0)
+        {
+            return;
+        }
+
+        using var gate = new SemaphoreSlim(options.MaxParallelToolCalls, options.MaxParallelToolCalls);
+        var started = new Dictionary<PreparedCall, Task>();
+        foreach (var call in OrderForDependencies(runnable))
+        {
+            var dependencies = runnable
+                .Where(other => !ReferenceEquals(other, call) && started.ContainsKey(other) &&
+                                call.Tool!.Metadata.RunsAfter.Contains(other.ToolName, StringComparer.OrdinalIgnoreCase))
+                .Select(other => started[other])
+                .ToArray();
+            started[call] = RunOneAsync(run, call, dependencies, gate, toolServices, sink, cancellationToken);
+        }
+
+        await Task.WhenAll(started.Values);
+    }
+
+    /// <summary>
+    /// Orders calls so that every call comes after the calls it must run after (a stable topological sort on the
+    /// model's order). A cycle in the constraints cannot be honoured; those calls keep the model's order.
+    /// </summary>
+    private static List<PreparedCall> OrderForDependencies(List<PreparedCall> calls)
+    {
+        var ordered = new List<PreparedCall>(calls.Count);
+        var remaining = new List<PreparedCall>(calls);
+        while (remaining.Count > 0)
+        {
+            var next = remaining.FirstOrDefault(c => !remaining.Any(other =>
+                !ReferenceEquals(other, c) && c.Tool!.Metadata.RunsAfter.Contains(other.ToolName, StringComparer.OrdinalIgnoreCase)))
+                ?? remaining[0];
+            ordered.Add(next);
+            remaining.Remove(next);
+        }
+
+        return ordered;
+    }
+
+    private async Task RunOneAsync(
+        RunState run, PreparedCall call, Task[] dependencies, SemaphoreSlim gate, IServiceProvider? toolServices, ChannelWriter<object>? sink, CancellationToken cancellationToken)
+    {
+        if (dependencies.Length > 0)
+        {
+            await Task.WhenAll(dependencies);
+        }
+
+        await gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (sink is not null)
+            {
+                await sink.WriteAsync(new ToolCallStartedEvent(run.Iterations, call.Call.CallId, call.ToolName, call.ArgumentsJson), cancellationToken);
+            }
+
+            var step = await InvokeAsync(run, call, toolServices, cancellationToken);
+            if (sink is not null)
+            {
+                await sink.WriteAsync(new ToolCallFinishedEvent(step), cancellationToken);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private async Task<ToolLoopStep> InvokeAsync(RunState run, PreparedCall call, IServiceProvider? toolServices, CancellationToken cancellationToken)
+    {
+        var tool = call.Tool!;
+        var metadata = tool.Metadata;
+        TimeSpan? timeout = metadata.Timeout ?? options.DefaultToolTimeout;
+        var arguments = new AIFunctionArguments(call.Call.Arguments ?? new Dictionary<string, object?>()) { Services = toolServices };
+        using var toolCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        long start = time.GetTimestamp();
+        string result;
+        ToolCallOutcome outcome;
+        bool truncated = false;
+        try
+        {
+            var invocation = tool.Function.InvokeAsync(arguments, toolCancellation.Token).AsTask();
+
+            // WaitAsync rather than trusting the tool to honour its token: a tool that ignores cancellation still
+            // releases the loop at its deadline.
+            // A tool that finished synchronously (most in-process tools) skips the timer and the thread-pool hop.
+            object? value = invocation.IsCompleted ? await invocation
+                : timeout is { } t ? await invocation.WaitAsync(t, time, cancellationToken)
+                : await invocation.WaitAsync(cancellationToken);
+            (result, truncated) = Render(value, tool);
+            outcome = ToolCallOutcome.Succeeded;
+        }
+        catch (TimeoutException) when (!cancellationToken.IsCancellationRequested && timeout is { } t && time.GetElapsedTime(start) >= t)
+        {
+            await toolCancellation.CancelAsync();
+            logger.LogWarning("Tool {Tool} (call {CallId}) did not finish within {Timeout} and was cancelled.", call.ToolName, call.Call.CallId, t);
+            result = $"Error: the tool '{call.ToolName}' did not finish within {t.TotalSeconds:0.###} seconds and was cancelled.";
+            outcome = ToolCallOutcome.TimedOut;
+        }
+        catch (ToolArgumentException ex)
+        {
+            result = $"Error: the arguments of '{call.ToolName}' could not be used: {ex.Message} Fix the arguments and call the tool again.";
+            outcome = ToolCallOutcome.InvalidArguments;
+        }
+        catch (Exception ex) when (!(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // The model gets no exception text: messages and stack traces can carry internals (connection strings,
+            // paths, customer data). Developers get everything through the log.
+            logger.LogError(ex, "Tool {Tool} (call {CallId}) failed with arguments {Arguments}.", call.ToolName, call.Call.CallId, call.ArgumentsJson);
+            result = $"Error: the tool '{call.ToolName}' failed. The details were logged for the developers; do not retry the same call.";
+            outcome = ToolCallOutcome.Failed;
+        }
+
+        return run.Complete(call, result, time.GetElapsedTime(start), outcome, truncated);
+    }
+
+    private (string Text, bool Truncated) Render(object? value, RegisteredTool tool)
+    {
+        string text = value switch
+        {
+            null => "null",
+            string s => s,
+            JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
+            JsonElement e => e.GetRawText(),
+            TextContent t => t.Text,
+            _ => JsonSerializer.Serialize(value, (tool.Function.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions).GetTypeInfo(value.GetType())),
+        };
+
+        int max = tool.Metadata.MaxResultLength ?? options.MaxResultLength;
+        bool truncated = false;
+        if (text.Length > max)
+        {
+            int cut = char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+            text = string.Concat(text.AsSpan(0, cut), $"\n[truncated: the result had {text.Length} characters; only the first {cut} are shown]");
+            truncated = true;
+        }
+
+        if (options.MarkToolOutputAsUntrusted)
+        {
+            // Neutralise a closing tag inside the data, so tool output cannot end its own envelope and pose as instructions.
+            text = UntrustedOpen + tool.Function.Name + UntrustedOpenEnd +
+                   text.Replace("</tool-output", "<\\/tool-output", StringComparison.OrdinalIgnoreCase) + UntrustedClose;
+        }
+
+        return (text, truncated);
+    }
+
+    private async Task<ToolLoopResult> SuspendAsync(RunState run, PreparedCall[] prepared, ChannelWriter<object>? sink)
+    {
+        var continuation = new ToolLoopContinuation
+        {
+            Conversation = run.Conversation.ToList(),
+            CallerMessageCount = run.CallerMessageCount,
+            PendingCalls = prepared.Select(c => new PendingToolCall(
+                c.Call.CallId, c.Call.Name, c.Call.Exception is null ? c.ArgumentsJson : "{}", c.Error is null && c.Tool!.Metadata.NeedsApproval)).ToList(),
+            Iterations = run.Iterations,
+            Steps = run.Steps.ToList(),
+            InputTokens = run.Usage.InputTokenCount ?? 0,
+            OutputTokens = run.Usage.OutputTokenCount ?? 0,
+            TotalTokens = run.TotalTokens,
+            Cost = run.Cost,
+        };
+        run.AbandonTurn();
+        var waiting = continuation.PendingCalls.Where(c => c.NeedsApproval).Select(c => $"'{c.ToolName}' ({c.CallId})");
+        return await StopAsync(run, ToolLoopStopReason.AwaitingApproval,
+            $"Waiting for approval of {string.Join(", ", waiting)}.", sink, continuation: continuation);
+    }
+
+    private async Task<ToolLoopResult> StopAsync(
+        RunState run,
+        ToolLoopStopReason reason,
+        string detail,
+        ChannelWriter<object>? sink,
+        string? text = null,
+        string? refusal = null,
+        List<FunctionCallContent>? unexecuted = null,
+        string? skipReason = null,
+        ToolLoopContinuation? continuation = null)
+    {
+        if (unexecuted is not null)
+        {
+            run.BeginTurn(unexecuted.Select((c, i) => new PreparedCall(c, i, c.Name ?? string.Empty)).ToArray());
+        }
+
+        // Unanswered calls would make the conversation invalid for the next request, so each gets a result saying
+        // why it did not run; calls that did run keep their real results.
+        if (run.CloseTurn(skipReason ?? detail.TrimEnd('.').ToLowerInvariant()))
+        {
+            await PublishToolMessageAsync(run, sink, CancellationToken.None);
+        }
+
+        var result = new ToolLoopResult
+        {
+            StopReason = reason,
+            StopDetail = detail,
+            Text = text ?? string.Empty,
+            LastResponse = run.LastResponse,
+            Messages = run.Conversation.Skip(run.CallerMessageCount).ToList(),
+            Steps = run.Steps.ToList(),
+            Usage = run.Usage,
+            Cost = run.Cost,
+            Iterations = run.Iterations,
+            Refusal = refusal,
+            Continuation = continuation,
+        };
+        logger.LogInformation("Tool loop stopped: {StopReason} after {Iterations} turns and {Steps} tool calls. {Detail}", reason, run.Iterations, run.Steps.Count, detail);
+        if (sink is not null)
+        {
+            await sink.WriteAsync(new ToolLoopCompletedEvent(result), CancellationToken.None);
+        }
+
+        return result;
+    }
+
+    private static async ValueTask PublishToolMessageAsync(RunState run, ChannelWriter<object>? sink, CancellationToken cancellationToken)
+    {
+        if (sink is not null)
+        {
+            var message = run.Conversation[^1];
+            await sink.WriteAsync(new ChatResponseUpdate(ChatRole.Tool, message.Contents) { MessageId = message.MessageId }, cancellationToken);
+        }
+    }
+
+    private static FunctionCallContent ToCall(PendingToolCall pending)
+    {
+        var arguments = JsonSerializer.Deserialize(pending.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))) as IDictionary<string, object?>;
+        return new FunctionCallContent(pending.CallId, pending.ToolName, arguments);
+    }
+
+    /// <summary>One call of the current turn, from the model's request to its result.</summary>
+    internal sealed class PreparedCall(FunctionCallContent call, int index, string toolName)
+    {
+        public FunctionCallContent Call { get; } = call;
+
+        public int Index { get; } = index;
+
+        public string ToolName { get; set; } = toolName;
+
+        public RegisteredTool? Tool { get; set; }
+
+        public string ArgumentsJson { get; set; } = "{}";
+
+        public string Signature { get; set; } = toolName;
+
+        public string? Error { get; private set; }
+
+        public ToolCallOutcome ErrorOutcome { get; private set; }
+
+        public bool Denied { get; set; }
+
+        public void Fail(ToolCallOutcome outcome, string error)
+        {
+            ErrorOutcome = outcome;
+            Error = error;
+        }
+    }
+
+    /// <summary>The tools one run offers: the registry's plus the call's own, the call's winning a name clash.</summary>
+    private sealed class ToolSet
+    {
+        private readonly Dictionary<string, RegisteredTool> _byName = new(StringComparer.Ordinal);
+        private readonly List<RegisteredTool> _all = [];
+
+        public ToolSet(ToolRegistry registry, ChatOptions? chatOptions)
+        {
+            if (chatOptions?.Tools is { } own)
+            {
+                foreach (var function in own.OfType<AIFunction>())
+                {
+                    if (_byName.TryAdd(function.Name, RegisteredTool.From(function)))
+                    {
+                        _all.Add(_byName[function.Name]);
+                    }
+                }
+            }
+
+            foreach (var tool in registry.Tools)
+            {
+                if (_byName.TryAdd(tool.Function.Name, tool))
+                {
+                    _all.Add(tool);
+                }
+            }
+        }
+
+        public ChatOptions Apply(ChatOptions? chatOptions)
+        {
+            var result = chatOptions?.Clone() ?? new ChatOptions();
+            var offered = new List<AITool>(result.Tools ?? []);
+            foreach (var tool in _all)
+            {
+                if (!offered.Any(t => t.Name == tool.Function.Name))
+                {
+                    offered.Add(tool.Function);
+                }
+            }
+
+            result.Tools = offered;
+            return result;
+        }
+
+        /// <summary>
+        /// Exact name first; then a case-insensitive match when it is unique, because models do emit
+        /// <c>Lookup_Order</c> for <c>lookup_order</c> and the intent is unambiguous.
+        /// </summary>
+        public bool TryFind(string name, out RegisteredTool tool)
+        {
+            if (_byName.TryGetValue(name, out tool!))
+            {
+                return true;
+            }
+
+            var matches = _all.Where(t => string.Equals(t.Function.Name, name, StringComparison.OrdinalIgnoreCase)).Take(2).ToList();
+            if (matches.Count == 1)
+            {
+                tool = matches[0];
+                return true;
+            }
+
+            return false;
+        }
+
+        public string Describe() => _all.Count == 0 ? "none" : string.Join(", ", _all.Select(t => t.Function.Name));
+    }
+
+    /// <summary>The mutable state of one run.</summary>
+    private sealed class RunState
+    {
+        private readonly object _gate = new();
+        private readonly Dictionary<string, int> _callCounts = new(StringComparer.Ordinal);
+        private PreparedCall[]? _turn;
+        private ToolLoopStep?[]? _turnSteps;
+
+        public RunState(ToolLoopContinuation? continuation, IEnumerable<ChatMessage>? messages, long startTimestamp)
+        {
+            StartTimestamp = startTimestamp;
+            if (continuation is not null)
+            {
+                Conversation = continuation.Conversation.ToList();
+                CallerMessageCount = continuation.CallerMessageCount;
+                Iterations = continuation.Iterations;
+                Steps = continuation.Steps.ToList();
+                Usage = new UsageDetails
+                {
+                    InputTokenCount = continuation.InputTokens,
+                    OutputTokenCount = continuation.OutputTokens,
+                    TotalTokenCount = continuation.TotalTokens,
+                };
+                Cost = continuation.Cost;
+                foreach (var step in Steps.Where(s => s.Outcome != ToolCallOutcome.UnknownTool))
+                {
+                    CountCall(step.ToolName + "\u0000" + step.Arguments);
+                }
+            }
+            else
+            {
+                Conversation = messages?.ToList() ?? [];
+                CallerMessageCount = Conversation.Count;
+            }
+        }
+
+        public long StartTimestamp { get; }
+
+        public List<ChatMessage> Conversation { get; }
+
+        public int CallerMessageCount { get; }
+
+        public int Iterations { get; set; }
+
+        public List<ToolLoopStep> Steps { get; } = [];
+
+        public UsageDetails Usage { get; } = new();
+
+        public long TotalTokens => Usage.TotalTokenCount ?? ((Usage.InputTokenCount ?? 0) + (Usage.OutputTokenCount ?? 0));
+
+        public decimal? Cost { get; private set; }
+
+        public ChatResponse? LastResponse { get; private set; }
+
+        public void Record(ChatResponse response, decimal? cost)
+        {
+            LastResponse = response;
+            Conversation.AddRange(response.Messages);
+            if (response.Usage is { } usage)
+            {
+                Usage.Add(usage);
+            }
+
+            if (cost is { } c)
+            {
+                Cost = (Cost ?? 0) + c;
+            }
+        }
+
+        public int CountCall(string signature)
+        {
+            _callCounts.TryGetValue(signature, out int count);
+            _callCounts[signature] = ++count;
+            return count;
+        }
+
+        public void BeginTurn(PreparedCall[] calls)
+        {
+            _turn = calls;
+            _turnSteps = new ToolLoopStep?[calls.Length];
+        }
+
+        public ToolLoopStep Complete(PreparedCall call, string result, TimeSpan duration, ToolCallOutcome outcome, bool truncated)
+        {
+            var step = new ToolLoopStep(Iterations, call.Call.CallId, call.ToolName, call.ArgumentsJson, result, duration, outcome) { Truncated = truncated };
+            lock (_gate)
+            {
+                _turnSteps![call.Index] = step;
+            }
+
+            return step;
+        }
+
+        /// <summary>Ends a turn whose calls all ran: steps and the tool message, in the model's order.</summary>
+        public void EndTurn() => _ = CloseTurn(null);
+
+        /// <summary>Ends the current turn; calls without a result get a "not executed" one.</summary>
+        public bool CloseTurn(string? skipReason)
+        {
+            if (_turn is null)
+            {
+                return false;
+            }
+
+            var results = new List<AIContent>(_turn.Length);
+            lock (_gate)
+            {
+                for (int i = 0; i < _turn.Length; i++)
+                {
+                    var call = _turn[i];
+                    var step = _turnSteps![i];
+                    if (step is null)
+                    {
+                        var outcome = call.Denied ? ToolCallOutcome.Denied : call.Error is not null ? call.ErrorOutcome : ToolCallOutcome.Skipped;
+                        string text = call.Denied
+                            ? $"Error: a person denied this call of '{call.ToolName}'; it did not run."
+                            : call.Error ?? $"Not executed: {skipReason ?? "the loop stopped"}.";
+                        step = new ToolLoopStep(Iterations, call.Call.CallId, call.ToolName, call.ArgumentsJson, text, TimeSpan.Zero, outcome);
+                    }
+
+                    Steps.Add(step);
+                    results.Add(new FunctionResultContent(call.Call.CallId, step.Result));
+                }
+            }
+
+            Conversation.Add(new ChatMessage(ChatRole.Tool, results) { MessageId = "tool-" + Steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+            _turn = null;
+            _turnSteps = null;
+            return true;
+        }
+
+        /// <summary>Forgets the current turn without closing it: its calls stay pending in a continuation.</summary>
+        public void AbandonTurn()
+        {
+            _turn = null;
+            _turnSteps = null;
+        }
+    }
+}
+
+/// <summary>JSON with object keys sorted, so that equal arguments compare equal whatever order the model wrote them in.</summary>
+internal static class CanonicalJson
+{
+    public static string Write(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            Write(writer, element);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    private static void Write(Utf8JsonWriter writer, JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    Write(writer, property.Value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in element.EnumerateArray())
+                {
+                    Write(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            default:
+                element.WriteTo(writer);
+                break;
+        }
+    }
+}
