@@ -400,7 +400,7 @@ internal static class AnthropicChatRequest
 
         foreach (var (key, value) in extras)
         {
-            if (key is ChatClientCapabilities.StrictJsonSchemaKey or AnthropicChatOptionKeys.ThinkingBudgetTokens or AnthropicChatOptionKeys.CacheBreakpoint)
+            if (LlmKitOptionKeys.IsLlmKitKey(key) || key is AnthropicChatOptionKeys.ThinkingBudgetTokens or AnthropicChatOptionKeys.CacheBreakpoint)
             {
                 continue;
             }

@@ -182,9 +182,9 @@ internal static class OpenAIChatRequest
 
         foreach (var (key, value) in extras)
         {
-            if (key == ChatClientCapabilities.StrictJsonSchemaKey)
+            if (LlmKitOptionKeys.IsLlmKitKey(key))
             {
-                continue;
+                continue; // settings between LlmKit stages (tags, deadline, cache opt-in) never go on the wire
             }
 
             w.WritePropertyName(key);
