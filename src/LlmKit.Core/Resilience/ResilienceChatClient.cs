@@ -10,6 +10,7 @@ using LlmKit.Resilience.RateLimiting;
 using LlmKit.Resilience.RetryBudget;
 using LlmKit.Resilience.Timeout;
 using LlmKit.Tokens;
+using LlmKit.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -189,6 +190,11 @@ public sealed class ResilienceChatClient : DelegatingChatClient
         {
             if (start.First is { } first)
             {
+                if (start.Attempts > 0)
+                {
+                    (first.AdditionalProperties ??= [])[UsageLedger.AttemptCountKey] = start.Attempts;
+                }
+
                 yield return start.Mark(first);
             }
 
@@ -285,6 +291,19 @@ public sealed class ResilienceChatClient : DelegatingChatClient
             object result = await GetPipeline(model).ExecuteAsync(
                 static (ctx, s) => s.Owner.AttemptAsync(ctx, s), context, state);
             handedOver = result is StreamStart;
+
+            // Outer stages (the usage ledger) learn how many upstream attempts this logical call took.
+            int attempts = Volatile.Read(ref state.StartedAttempts);
+            switch (result)
+            {
+                case ChatResponse response:
+                    (response.AdditionalProperties ??= [])[UsageLedger.AttemptCountKey] = attempts;
+                    break;
+                case StreamStart stream:
+                    stream.Attempts = attempts;
+                    break;
+            }
+
             return result;
         }
         catch (BrokenCircuitException ex)
@@ -315,6 +334,7 @@ public sealed class ResilienceChatClient : DelegatingChatClient
     /// <summary>One upstream attempt: token pacing, the attempt timeout, then the inner client.</summary>
     private async ValueTask<object> AttemptAsync(ResilienceContext context, CallState state)
     {
+        Interlocked.Increment(ref state.StartedAttempts);
         _telemetry.Attempt(state.Model);
         if (_tokenRateLimiter is not null)
         {
@@ -614,9 +634,11 @@ public sealed class ResilienceChatClient : DelegatingChatClient
 
         public TimeSpan NextDelay { get; set; }
 
-        // A field so Interlocked can update it: hedged attempts of one call fail concurrently.
+        // Fields so Interlocked can update them: hedged attempts of one call start and fail concurrently.
 #pragma warning disable SA1401, CA1051
         public int FailedAttempts;
+
+        public int StartedAttempts;
 #pragma warning restore SA1401, CA1051
     }
 
@@ -824,6 +846,9 @@ public sealed class ResilienceChatClient : DelegatingChatClient
                 throw;
             }
         }
+
+        /// <summary>Gets or sets how many upstream attempts the call took before this stream opened.</summary>
+        public int Attempts { get; set; }
 
         public ChatResponseUpdate Mark(ChatResponseUpdate update) =>
             _source is null ? update : FallbackResponses.Mark(update, _source);
