@@ -1,8 +1,9 @@
 namespace LlmKit.Kernels.Cpu;
 
 /// <summary>
-/// Runs top-k on the CPU: rows are split into contiguous block ranges, one per thread; each thread scores its range
-/// with the widest SIMD kernel the machine has and keeps its own bounded heaps, which are merged at the end.
+/// Runs top-k on the CPU: rows are split into contiguous block ranges taken by up to MaxDegreeOfParallelism threads;
+/// each thread scores its ranges with the widest SIMD kernel the machine has into its own bounded heaps, which are
+/// merged at the end. A range holds all queries of a batch, so the matrix is still read once per batch.
 /// </summary>
 internal sealed class CpuBackend(KernelOptions options)
 {
@@ -34,23 +35,29 @@ internal sealed class CpuBackend(KernelOptions options)
             return merged;
         }
 
-        var partials = new TopKCollector[threads][];
-        Parallel.For(0, threads, new ParallelOptions { MaxDegreeOfParallelism = threads }, t =>
-        {
-            int start = (int)((long)blocks * t / threads);
-            int end = (int)((long)blocks * (t + 1) / threads);
-            var local = NewCollectors(queries.Count, keep);
-            CpuScan.Run(matrix, queries, metric, filter, start, end, local, options.UseSimd, options.Force256);
-            partials[t] = local;
-        });
-
-        foreach (var partial in partials)
-        {
-            for (int q = 0; q < merged.Length; q++)
+        // More pieces than threads, handed out dynamically: a thread that starts late (a busy machine, a cold pool
+        // thread) still takes its share instead of the caller scanning everything alone.
+        int pieces = Math.Min(blocks, threads * 8);
+        var gate = new object();
+        Parallel.For(0, pieces, new ParallelOptions { MaxDegreeOfParallelism = threads },
+            () => NewCollectors(queries.Count, keep),
+            (piece, _, local) =>
             {
-                merged[q].OfferAll(partial[q]);
-            }
-        }
+                int start = (int)((long)blocks * piece / pieces);
+                int end = (int)((long)blocks * (piece + 1) / pieces);
+                CpuScan.Run(matrix, queries, metric, filter, start, end, local, options.UseSimd, options.Force256);
+                return local;
+            },
+            local =>
+            {
+                lock (gate)
+                {
+                    for (int q = 0; q < merged.Length; q++)
+                    {
+                        merged[q].OfferAll(local[q]);
+                    }
+                }
+            });
 
         return merged;
     }
