@@ -10,7 +10,6 @@ using System.Diagnostics;
 using LlmKit.Errors;
 using LlmKit.Models;
 using LlmKit.Rag.Chunking;
-using LlmKit.Rag.DependencyInjection;
 using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
 using LlmKit.StructuredOutput;

@@ -1,14 +1,16 @@
+using LlmKit.Budgets;
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
 using LlmKit.Tokens;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Budgets;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Adds the budget stage to LlmKit clients.</summary>
 public static class BudgetBuilderExtensions
@@ -33,14 +35,14 @@ public static class BudgetBuilderExtensions
     public static LlmKitBuilder AddBudgets(this LlmKitBuilder builder, Action<BudgetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, Options.DefaultName, configure);
+        Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
         if (builder.Services.Any(d => d.ServiceType == typeof(BudgetStageMarker)))
         {
             return builder; // already added: a second call only adds configuration, never a second stage
         }
 
         builder.Services.AddSingleton<BudgetStageMarker>();
-        return builder.UseStage(Stage(Options.DefaultName));
+        return builder.UseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName));
     }
 
     /// <summary>Adds the budget stage to this client only, with its own limits (the store is shared).</summary>

@@ -1,13 +1,15 @@
+using LlmKit.Caching;
 using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
 using Microsoft.Extensions.Caching.Distributed;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Caching;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Adds the response cache stage to LlmKit clients.</summary>
 public static class ResponseCacheBuilderExtensions
@@ -25,14 +27,14 @@ public static class ResponseCacheBuilderExtensions
     public static LlmKitBuilder AddResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, Options.DefaultName, configure);
+        Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
         if (builder.Services.Any(d => d.ServiceType == typeof(ResponseCacheStageMarker)))
         {
             return builder; // already added: a second call only adds configuration, never a second stage
         }
 
         builder.Services.AddSingleton<ResponseCacheStageMarker>();
-        return builder.UseStage(Stage(Options.DefaultName));
+        return builder.UseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName));
     }
 
     /// <summary>Adds the response cache to this client only, with its own settings.</summary>

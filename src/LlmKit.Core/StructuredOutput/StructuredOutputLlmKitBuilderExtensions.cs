@@ -1,9 +1,11 @@
 using LlmKit.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection;
+using LlmKit.StructuredOutput;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.StructuredOutput;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Registers app-wide <see cref="StructuredOutputOptions"/> defaults.</summary>
 public static class StructuredOutputLlmKitBuilderExtensions

@@ -1,11 +1,13 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Pipeline;
-using Microsoft.Extensions.DependencyInjection;
+using LlmKit.Telemetry;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Telemetry;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Adds the telemetry stage to LlmKit clients.</summary>
 public static class TelemetryBuilderExtensions

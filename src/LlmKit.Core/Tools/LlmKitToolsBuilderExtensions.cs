@@ -1,11 +1,13 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
+using LlmKit.Tools;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Tools;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Registers tools and the tool loop with LlmKit.</summary>
 public static class LlmKitToolsBuilderExtensions
@@ -91,16 +93,4 @@ public static class LlmKitToolsBuilderExtensions
     }
 
     private sealed class ToolLoopStageMarker;
-}
-
-/// <summary>Validates <see cref="ToolLoopOptions"/> at startup, naming the configuration key in each failure.</summary>
-internal sealed class ToolLoopOptionsValidator : IValidateOptions<ToolLoopOptions>
-{
-    public ValidateOptionsResult Validate(string? name, ToolLoopOptions options)
-    {
-        var failures = options.Validate();
-        return failures.Count == 0
-            ? ValidateOptionsResult.Success
-            : ValidateOptionsResult.Fail(failures.Select(f => $"{LlmKitToolsBuilderExtensions.ConfigurationSection}: {f}"));
-    }
 }

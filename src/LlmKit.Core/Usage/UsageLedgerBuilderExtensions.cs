@@ -2,12 +2,14 @@ using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
-using Microsoft.Extensions.DependencyInjection;
+using LlmKit.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Usage;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Adds the usage ledger and its sinks to LlmKit.</summary>
 public static class UsageLedgerBuilderExtensions

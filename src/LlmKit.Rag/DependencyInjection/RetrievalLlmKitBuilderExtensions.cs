@@ -1,5 +1,6 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Rag.Chunking;
+using LlmKit.Rag.DependencyInjection;
 using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
@@ -7,12 +8,13 @@ using LlmKit.Rag.Keyword;
 using LlmKit.Rag.Vectors;
 using LlmKit.Tokens;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace LlmKit.Rag.DependencyInjection;
+#pragma warning disable IDE0130 // Builder extensions live where AddLlmKit() does, so one using covers every capability.
+namespace Microsoft.Extensions.DependencyInjection;
+#pragma warning restore IDE0130
 
 /// <summary>Adds LlmKit retrieval to an <see cref="LlmKitBuilder"/>.</summary>
 public static class RetrievalLlmKitBuilderExtensions

@@ -5,7 +5,7 @@ using LlmKit.Rag.Ingestion;
 
 namespace LlmKit.Rag.DependencyInjection;
 
-/// <summary>Options for the retrieval services registered by <see cref="RetrievalLlmKitBuilderExtensions.AddRetrieval"/>.</summary>
+/// <summary>Options for the retrieval services registered by <see cref="Microsoft.Extensions.DependencyInjection.RetrievalLlmKitBuilderExtensions.AddRetrieval"/>.</summary>
 public sealed class RetrievalOptions
 {
     /// <summary>Gets or sets the embedding dimensions of the vector index; it must match the registered embedding generator.</summary>
