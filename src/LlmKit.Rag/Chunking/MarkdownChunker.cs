@@ -3,11 +3,16 @@ using LlmKit.Tokens;
 namespace LlmKit.Rag.Chunking;
 
 /// <summary>
-/// Chunks markdown by section: a chunk never spans two sections, carries its heading path in
-/// <see cref="TextChunk.HeadingPath"/>, and never splits a fenced code block or a table (one that is too large becomes
-/// a single chunk flagged <see cref="TextChunk.IsOversized"/>). Prose that is too large is split like
+/// Chunks markdown by section: a chunk never spans two sections that have content of their own, carries its heading
+/// path in <see cref="TextChunk.HeadingPath"/>, and never splits a fenced code block or a table (one that is too large
+/// becomes a single chunk flagged <see cref="TextChunk.IsOversized"/>). Prose that is too large is split like
 /// <see cref="RecursiveChunker"/> does.
 /// </summary>
+/// <remarks>
+/// A heading with no content of its own (a title directly followed by a subheading, or by a block too large to share
+/// a chunk) travels with what follows it instead of becoming a chunk alone: a heading-only chunk matches queries on
+/// its few words while carrying no answer.
+/// </remarks>
 public sealed class MarkdownChunker : IChunker
 {
     private static readonly SplitLevel[] ProseLevels = [SplitLevel.Paragraph, SplitLevel.Line, SplitLevel.Sentence, SplitLevel.Word];
@@ -43,13 +48,20 @@ public sealed class MarkdownChunker : IChunker
         var headings = new List<(int Level, string Text)>();
         var pending = new List<(int Start, int End, int Tokens)>();
         int pendingTokens = 0;
+        bool pendingHasContent = false;
 
         foreach (var (kind, start, end, level, title) in ParseBlocks(markdown))
         {
+            int blockStart = start;
             if (kind == BlockKind.Heading)
             {
-                assembler.Flush(pending);
-                pendingTokens = 0;
+                if (pendingHasContent)
+                {
+                    assembler.Flush(pending);
+                    pendingTokens = 0;
+                    pendingHasContent = false;
+                }
+
                 headings.RemoveAll(h => h.Level >= level);
                 headings.Add((level, title));
                 assembler.HeadingPath = headings.Select(h => h.Text).ToArray();
@@ -58,15 +70,27 @@ public sealed class MarkdownChunker : IChunker
             int tokens = assembler.Count(start, end);
             if (tokens > _options.MaxTokens)
             {
-                assembler.Flush(pending);
+                if (pendingHasContent)
+                {
+                    assembler.Flush(pending);
+                }
+                else if (pending.Count > 0)
+                {
+                    // Only headings are waiting: they open this block's chunk rather than standing alone.
+                    blockStart = pending[0].Start;
+                    tokens = assembler.Count(blockStart, end);
+                    pending.Clear();
+                }
+
                 pendingTokens = 0;
+                pendingHasContent = false;
                 if (kind == BlockKind.Atomic)
                 {
-                    assembler.Emit(start, end, tokens, oversized: true);
+                    assembler.Emit(blockStart, end, tokens, oversized: true);
                 }
                 else
                 {
-                    assembler.Chunk(start, end, ProseLevels);
+                    assembler.Chunk(blockStart, end, ProseLevels);
                 }
 
                 continue;
@@ -76,10 +100,12 @@ public sealed class MarkdownChunker : IChunker
             {
                 assembler.Flush(pending);
                 pendingTokens = 0;
+                pendingHasContent = false;
             }
 
             pending.Add((start, end, tokens));
             pendingTokens += tokens;
+            pendingHasContent |= kind != BlockKind.Heading;
         }
 
         assembler.Flush(pending);

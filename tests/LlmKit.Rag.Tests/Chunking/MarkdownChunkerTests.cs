@@ -60,3 +60,41 @@ public class MarkdownChunkerTests
         Assert.Equal(Doc, string.Concat(chunks.Select(c => c.Text)));
     }
 }
+
+public class MarkdownHeadingOnlyTests
+{
+    [Fact]
+    public void A_heading_with_no_content_of_its_own_joins_its_first_subsection_instead_of_standing_alone()
+    {
+        const string doc = "# Errors\n\n## One exception type\n\nProviders translate every failure.\n\n## Refusals\n\nA refusal is content.\n";
+
+        var chunks = new MarkdownChunker(new WordPieceCounter(), new ChunkerOptions { MaxTokens = 200 }).Chunk(doc);
+
+        Assert.Equal(doc, string.Concat(chunks.Select(c => c.Text)));
+        Assert.Collection(
+            chunks,
+            c =>
+            {
+                Assert.Equal("# Errors\n\n## One exception type\n\nProviders translate every failure.\n\n", c.Text);
+                Assert.Equal(["Errors", "One exception type"], c.HeadingPath);
+            },
+            c =>
+            {
+                Assert.Equal("## Refusals\n\nA refusal is content.\n", c.Text);
+                Assert.Equal(["Errors", "Refusals"], c.HeadingPath);
+            });
+    }
+
+    [Fact]
+    public void A_heading_directly_before_a_block_too_large_to_share_opens_that_blocks_chunk()
+    {
+        const string doc = "## Data\n\n| a | b |\n| --- | --- |\n| one two three | four five six |\n";
+
+        var chunks = new MarkdownChunker(new WordPieceCounter(), new ChunkerOptions { MaxTokens = 4 }).Chunk(doc);
+
+        var table = Assert.Single(chunks);
+        Assert.Equal(doc, table.Text);
+        Assert.True(table.IsOversized);
+        Assert.Equal(["Data"], table.HeadingPath);
+    }
+}
