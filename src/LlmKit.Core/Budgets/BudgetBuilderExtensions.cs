@@ -36,13 +36,8 @@ public static class BudgetBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
-        if (builder.Services.Any(d => d.ServiceType == typeof(BudgetStageMarker)))
-        {
-            return builder; // already added: a second call only adds configuration, never a second stage
-        }
-
-        builder.Services.AddSingleton<BudgetStageMarker>();
-        return builder.UseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName));
+        builder.TryUseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName)); // a second call only adds configuration
+        return builder;
     }
 
     /// <summary>Adds the budget stage to this client only, with its own limits (the store is shared).</summary>
@@ -62,7 +57,7 @@ public static class BudgetBuilderExtensions
         services.TryAddSingleton<IBudgetStore, InMemoryBudgetStore>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BudgetOptions>, BudgetOptionsValidator>());
         var options = services.AddOptions<BudgetOptions>(optionsName)
-            .Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o))
+            .BindLlmKitConfiguration(ConfigurationSection)
             .ValidateOnStart();
         if (configure is not null)
         {
@@ -104,6 +99,4 @@ public static class BudgetBuilderExtensions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
-
-    private sealed class BudgetStageMarker;
 }

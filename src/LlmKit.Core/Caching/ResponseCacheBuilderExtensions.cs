@@ -28,13 +28,8 @@ public static class ResponseCacheBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
-        if (builder.Services.Any(d => d.ServiceType == typeof(ResponseCacheStageMarker)))
-        {
-            return builder; // already added: a second call only adds configuration, never a second stage
-        }
-
-        builder.Services.AddSingleton<ResponseCacheStageMarker>();
-        return builder.UseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName));
+        builder.TryUseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName)); // a second call only adds configuration
+        return builder;
     }
 
     /// <summary>Adds the response cache to this client only, with its own settings.</summary>
@@ -53,7 +48,7 @@ public static class ResponseCacheBuilderExtensions
         services.TryAddSingleton<LlmKitInstrumentation>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>());
         var options = services.AddOptions<ResponseCacheOptions>(optionsName)
-            .Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o))
+            .BindLlmKitConfiguration(ConfigurationSection)
             .ValidateOnStart();
         if (configure is not null)
         {
@@ -81,6 +76,4 @@ public static class ResponseCacheBuilderExtensions
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }
-
-    private sealed class ResponseCacheStageMarker;
 }

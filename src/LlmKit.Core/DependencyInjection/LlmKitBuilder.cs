@@ -46,7 +46,7 @@ public sealed class LlmKitBuilder
         var registration = Registry.Add(name, innerClientFactory);
         Services.AddKeyedSingleton<IChatClient>(name, (sp, _) => Registry.Build(registration, sp));
         Services.AddOptions<LlmKitClientOptions>(name)
-            .Configure<IServiceProvider>((options, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ClientSectionPath(name), options))
+            .BindLlmKitConfiguration(ClientSectionPath(name))
             .ValidateOnStart();
 
         return new LlmKitChatClientBuilder(this, registration);
@@ -80,6 +80,25 @@ public sealed class LlmKitBuilder
         ArgumentNullException.ThrowIfNull(stage);
         Registry.AddGlobalStage(stage);
         return this;
+    }
+
+    /// <summary>
+    /// Adds a stage to every client unless a stage with the same name was already added for every client, so a
+    /// capability's <c>Add…()</c> method can be called more than once (or by several other capabilities) without
+    /// stacking its stage.
+    /// </summary>
+    /// <param name="stage">The stage.</param>
+    /// <returns><see langword="true"/> when the stage was added; <see langword="false"/> when one of that name was already there.</returns>
+    public bool TryUseStage(ChatPipelineStage stage)
+    {
+        ArgumentNullException.ThrowIfNull(stage);
+        if (Registry.HasGlobalStage(stage.Name))
+        {
+            return false;
+        }
+
+        Registry.AddGlobalStage(stage);
+        return true;
     }
 
     /// <summary>Makes the named client the unnamed default <see cref="IChatClient"/>.</summary>

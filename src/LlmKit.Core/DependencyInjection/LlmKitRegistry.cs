@@ -53,6 +53,8 @@ internal sealed class LlmKitRegistry
 
     public void AddGlobalStage(ChatPipelineStage stage) => _globalStages.Add((stage, _sequence++));
 
+    public bool HasGlobalStage(string name) => _globalStages.Exists(s => string.Equals(s.Stage.Name, name, StringComparison.Ordinal));
+
     public void AddClientStage(LlmKitClientRegistration registration, ChatPipelineStage stage) =>
         registration.Stages.Add((stage, _sequence++));
 

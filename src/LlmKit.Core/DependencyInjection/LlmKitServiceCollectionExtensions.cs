@@ -1,6 +1,5 @@
 using LlmKit.DependencyInjection;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -48,14 +47,5 @@ public static class LlmKitServiceCollectionExtensions
         });
 
         return new LlmKitBuilder(services, registry);
-    }
-
-    /// <summary>Binds a section of the app's <see cref="IConfiguration"/>, when one is registered, onto an options object.</summary>
-    internal static void BindFromConfiguration(IServiceProvider services, string sectionPath, object options)
-    {
-        if (services.GetService(typeof(IConfiguration)) is IConfiguration configuration)
-        {
-            configuration.GetSection(sectionPath).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
-        }
     }
 }

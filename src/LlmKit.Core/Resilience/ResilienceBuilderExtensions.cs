@@ -48,7 +48,7 @@ public static class ResilienceBuilderExtensions
             options.Configure(configure);
         }
 
-        options.Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, SectionPath(name), o))
+        options.BindLlmKitConfiguration(SectionPath(name))
             .ValidateOnStart();
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
 

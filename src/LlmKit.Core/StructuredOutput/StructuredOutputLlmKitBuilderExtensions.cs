@@ -25,7 +25,7 @@ public static class StructuredOutputLlmKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<StructuredOutputOptions>()
-            .Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o));
+            .BindLlmKitConfiguration(ConfigurationSection);
         if (configure is not null)
         {
             options.Configure(configure);

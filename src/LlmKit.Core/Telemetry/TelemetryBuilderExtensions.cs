@@ -27,18 +27,18 @@ public static class TelemetryBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<TelemetryOptions>();
-        if (!builder.Services.Any(d => d.ServiceType == typeof(TelemetryMarker)))
+        bool added = builder.TryUseStage(new ChatPipelineStage("telemetry", ChatPipelineOrder.Telemetry, ctx => new TelemetryChatClient(
+            ctx.InnerClient,
+            ctx.Services.GetRequiredService<LlmKitInstrumentation>(),
+            ctx.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value,
+            ctx.ClientName,
+            ctx.Services.GetService<IModelCatalog>(),
+            ctx.Services.GetService<TimeProvider>())));
+        if (added)
         {
-            builder.Services.AddSingleton<TelemetryMarker>();
+            // Once: configuration binding must run before every caller's delegate.
             builder.Services.TryAddSingleton<LlmKitInstrumentation>();
-            options.Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o));
-            builder.UseStage(new ChatPipelineStage("telemetry", ChatPipelineOrder.Telemetry, ctx => new TelemetryChatClient(
-                ctx.InnerClient,
-                ctx.Services.GetRequiredService<LlmKitInstrumentation>(),
-                ctx.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value,
-                ctx.ClientName,
-                ctx.Services.GetService<IModelCatalog>(),
-                ctx.Services.GetService<TimeProvider>())));
+            options.BindLlmKitConfiguration(ConfigurationSection);
         }
 
         if (configure is not null)
@@ -48,6 +48,4 @@ public static class TelemetryBuilderExtensions
 
         return builder;
     }
-
-    private sealed class TelemetryMarker;
 }

@@ -1,7 +1,6 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Tokens;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -23,7 +22,7 @@ public static class TokenCountingLlmKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(llmKit);
         var options = llmKit.Services.AddOptions<ModelCatalogOptions>()
-            .Configure<IServiceProvider>((o, sp) => Bind(sp, ModelCatalogConstants.ConfigurationSection, o.Models))
+            .Configure<IServiceProvider>((o, sp) => LlmKitConfiguration.Bind(sp, ModelCatalogConstants.ConfigurationSection, o.Models))
             .ValidateOnStart();
         if (configure is not null)
         {
@@ -49,7 +48,7 @@ public static class TokenCountingLlmKitBuilderExtensions
         ArgumentNullException.ThrowIfNull(llmKit);
         llmKit.AddModelCatalog();
         var options = llmKit.Services.AddOptions<TokenCountingOptions>()
-            .Configure<IServiceProvider>((o, sp) => Bind(sp, TokenCountingOptions.ConfigurationSection, o))
+            .BindLlmKitConfiguration(TokenCountingOptions.ConfigurationSection)
             .ValidateOnStart();
         if (configure is not null)
         {
@@ -65,13 +64,5 @@ public static class TokenCountingLlmKitBuilderExtensions
         llmKit.Services.TryAddSingleton<IChatTokenCounter>(sp =>
             new ChatTokenCounter(sp.GetRequiredService<IModelCatalog>(), sp.GetRequiredService<ITokenCounter>()));
         return llmKit;
-    }
-
-    private static void Bind(IServiceProvider services, string section, object target)
-    {
-        if (services.GetService(typeof(IConfiguration)) is IConfiguration configuration)
-        {
-            configuration.GetSection(section).Bind(target, binder => binder.ErrorOnUnknownConfiguration = true);
-        }
     }
 }

@@ -61,36 +61,24 @@ public static class LlmKitToolsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
+        bool added = builder.TryUseStage(new ChatPipelineStage("tool-loop", ChatPipelineOrder.ToolLoop, ctx => new ToolLoopChatClient(
+            ctx.InnerClient,
+            ctx.Services.GetRequiredService<IOptionsMonitor<ToolLoopOptions>>().CurrentValue,
+            ctx.Services.GetRequiredService<ToolRegistry>(),
+            ctx.Services)));
+        if (added)
+        {
+            // Once, and before any caller's delegate so that code overrides configuration.
+            services.AddOptions<ToolLoopOptions>().BindLlmKitConfiguration(ConfigurationSection).ValidateOnStart();
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolLoopOptions>, ToolLoopOptionsValidator>());
+            services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<RegisteredTool>()));
+        }
+
         if (configure is not null)
         {
             services.Configure(configure);
         }
 
-        if (services.Any(d => d.ServiceType == typeof(ToolLoopStageMarker)))
-        {
-            return builder;
-        }
-
-        services.AddSingleton<ToolLoopStageMarker>();
-        services.AddOptions<ToolLoopOptions>()
-            .Configure<IServiceProvider>((options, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, options))
-            .ValidateOnStart();
-
-        // Configuration binding must run before the caller's delegate, so move it ahead of any Configure added above.
-        var binding = services.Last(d => d.ServiceType == typeof(IConfigureOptions<ToolLoopOptions>));
-        services.Remove(binding);
-        int first = services.ToList().FindIndex(d => d.ServiceType == typeof(IConfigureOptions<ToolLoopOptions>));
-        services.Insert(first < 0 ? services.Count : first, binding);
-
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ToolLoopOptions>, ToolLoopOptionsValidator>());
-        services.TryAddSingleton(sp => new ToolRegistry(sp.GetServices<RegisteredTool>()));
-        builder.UseStage(new ChatPipelineStage("tool-loop", ChatPipelineOrder.ToolLoop, ctx => new ToolLoopChatClient(
-            ctx.InnerClient,
-            ctx.Services.GetRequiredService<IOptionsMonitor<ToolLoopOptions>>().CurrentValue,
-            ctx.Services.GetRequiredService<ToolRegistry>(),
-            ctx.Services)));
         return builder;
     }
-
-    private sealed class ToolLoopStageMarker;
 }

@@ -33,19 +33,18 @@ public static class UsageLedgerBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<UsageLedgerOptions>();
-        if (!builder.Services.Any(d => d.ServiceType == typeof(UsageLedgerMarker)))
+        bool added = builder.TryUseStage(new ChatPipelineStage("usage-ledger", ChatPipelineOrder.UsageLedger, ctx => new UsageLedgerChatClient(
+            ctx.InnerClient,
+            ctx.Services.GetServices<IUsageSink>(),
+            ctx.ClientName,
+            ctx.Services.GetService<IModelCatalog>(),
+            ctx.Services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
+            ctx.Services.GetService<TimeProvider>(),
+            ctx.Services.GetService<ILogger<UsageLedgerChatClient>>())));
+        if (added)
         {
-            builder.Services.AddSingleton<UsageLedgerMarker>();
-            options.Configure<IServiceProvider>((o, sp) => LlmKitServiceCollectionExtensions.BindFromConfiguration(sp, ConfigurationSection, o))
-                .ValidateOnStart();
-            builder.UseStage(new ChatPipelineStage("usage-ledger", ChatPipelineOrder.UsageLedger, ctx => new UsageLedgerChatClient(
-                ctx.InnerClient,
-                ctx.Services.GetServices<IUsageSink>(),
-                ctx.ClientName,
-                ctx.Services.GetService<IModelCatalog>(),
-                ctx.Services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
-                ctx.Services.GetService<TimeProvider>(),
-                ctx.Services.GetService<ILogger<UsageLedgerChatClient>>())));
+            // Once: configuration binding must run before every caller's delegate.
+            options.BindLlmKitConfiguration(ConfigurationSection).ValidateOnStart();
         }
 
         if (configure is not null)
@@ -111,6 +110,4 @@ public static class UsageLedgerBuilderExtensions
         builder.Services.TryAddSingleton<LlmKitInstrumentation>();
         return builder.AddUsageSink<MetricsUsageSink>();
     }
-
-    private sealed class UsageLedgerMarker;
 }

@@ -1,6 +1,5 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Providers.Anthropic;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -54,14 +53,7 @@ public static class AnthropicLlmKitBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnthropicProviderOptions>, AnthropicProviderOptionsValidator>());
             services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
             var options = services.AddOptions<AnthropicProviderOptions>(name)
-                .Configure<IServiceProvider>((o, sp) =>
-                {
-                    if (sp.GetService<IConfiguration>() is { } configuration)
-                    {
-                        configuration.GetSection($"{AnthropicProviderConstants.ConfigurationSection}:{name}")
-                            .Bind(o, binder => binder.ErrorOnUnknownConfiguration = true);
-                    }
-                });
+                .BindLlmKitConfiguration($"{AnthropicProviderConstants.ConfigurationSection}:{name}");
             options.ValidateOnStart();
         }
 

@@ -1,7 +1,6 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Providers.OpenAI;
 using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -78,14 +77,7 @@ public static class OpenAILlmKitBuilderExtensions
             services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAIProviderOptions>, OpenAIProviderOptionsValidator>());
             services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
             var options = services.AddOptions<OpenAIProviderOptions>(name)
-                .Configure<IServiceProvider>((o, sp) =>
-                {
-                    if (sp.GetService<IConfiguration>() is { } configuration)
-                    {
-                        configuration.GetSection($"{OpenAIProviderConstants.ConfigurationSection}:{name}")
-                            .Bind(o, binder => binder.ErrorOnUnknownConfiguration = true);
-                    }
-                });
+                .BindLlmKitConfiguration($"{OpenAIProviderConstants.ConfigurationSection}:{name}");
             options.ValidateOnStart();
         }
 

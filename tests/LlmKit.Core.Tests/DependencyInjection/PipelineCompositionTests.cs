@@ -128,6 +128,25 @@ public sealed class PipelineCompositionTests
         Assert.IsType<EchoChatClient>(provider.GetRequiredService<IChatClient>().GetService<EchoChatClient>());
     }
 
+    [Fact]
+    public async Task TryUseStage_adds_an_every_client_stage_once_however_often_it_is_called()
+    {
+        var trace = new List<string>();
+        var services = new ServiceCollection();
+        var llmKit = services.AddLlmKit();
+        llmKit.AddChatClient("main", new ScriptedChatClient().EnqueueText("ok"));
+
+        bool first = llmKit.TryUseStage(Tracing("audit", 250, trace));
+        bool second = services.AddLlmKit().TryUseStage(Tracing("audit", 250, trace)); // another builder over the same registrations
+        bool other = llmKit.TryUseStage(Tracing("metrics", 260, trace));
+
+        using var provider = services.BuildServiceProvider();
+        await provider.GetRequiredService<IChatClient>().GetResponseAsync("hi");
+
+        Assert.Equal((true, false, true), (first, second, other));
+        Assert.Equal(["audit", "metrics"], trace);
+    }
+
     private static ChatPipelineStage Tracing(string name, int order, List<string> trace) =>
         new(name, order, ctx => new TracingChatClient(ctx.InnerClient, name, trace));
 
