@@ -62,10 +62,12 @@ using var host = builder.Build();
 await host.StartAsync(); // every LlmKit option is validated here
 var services = host.Services;
 
-// 1. Ingest docs/ (markdown files) into both indexes.
-string docs = FindDocsFolder();
-var documents = Directory.EnumerateFiles(docs, "*.md", SearchOption.AllDirectories)
-    .Where(path => !string.Equals(Path.GetRelativePath(docs, path), "README.md", StringComparison.Ordinal)) // the index page only lists the others
+// 1. Ingest docs/ (markdown files) into both indexes; `dotnet run -- <folder>` ingests another folder instead.
+string docs = args is [var folder, ..] ? Path.GetFullPath(folder) : FindDocsFolder();
+var markdown = Directory.EnumerateFiles(docs, "*.md", SearchOption.AllDirectories).ToList();
+var documents = markdown
+    // An index README only lists the other pages; skip it unless it is all there is.
+    .Where(path => markdown.Count == 1 || !string.Equals(Path.GetRelativePath(docs, path), "README.md", StringComparison.Ordinal))
     .Order(StringComparer.Ordinal)
     .Select(path => new IngestionDocument(Path.GetRelativePath(docs, path), File.ReadAllText(path)))
     .ToList();
@@ -152,7 +154,13 @@ static string FindDocsFolder()
         }
     }
 
-    throw new DirectoryNotFoundException("Run the Quickstart from inside the LlmKit repository: it ingests the repository's docs/ folder.");
+    // Outside the repository (a project made with `dotnet new llmkit-quickstart`): the markdown next to the project.
+    if (Directory.EnumerateFiles(Environment.CurrentDirectory, "*.md").Any())
+    {
+        return Environment.CurrentDirectory;
+    }
+
+    throw new DirectoryNotFoundException("No markdown to ingest: run inside the LlmKit repository (it ingests docs/), or pass a folder: dotnet run -- <folder>.");
 }
 
 static string Heading(StoredChunk chunk) => chunk.HeadingPath.Count == 0 ? "" : " › " + string.Join(" › ", chunk.HeadingPath);
