@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using LlmKit.Models;
 using Microsoft.Extensions.AI;
@@ -27,6 +28,12 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
 {
     /// <summary>The stage's position in an LlmKit pipeline: <see cref="Pipeline.ChatPipelineOrder.ToolLoop"/>.</summary>
     public const int ChatPipelineOrderToolLoop = Pipeline.ChatPipelineOrder.ToolLoop;
+
+    /// <summary>
+    /// Marks a model turn the loop sends back through the stages outside it; the loop stage passes such a call
+    /// straight to its inner client. An LlmKit key, so providers never send it.
+    /// </summary>
+    internal const string ModelTurnKey = "llmkit.toolloop.modelTurn";
 
     private readonly ToolLoopRunner _runner;
 
@@ -71,7 +78,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     public Task<ToolLoopResult> RunAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return _runner.RunAsync(messages, options, null, null, null, cancellationToken);
+        return RunForPipelineAsync(messages, options, outerPipeline: null, cancellationToken);
     }
 
     /// <summary>Resumes a loop that stopped with <see cref="ToolLoopStopReason.AwaitingApproval"/>.</summary>
@@ -85,7 +92,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ArgumentNullException.ThrowIfNull(decisions);
-        return _runner.RunAsync(null, options, continuation, decisions, null, cancellationToken);
+        return ResumeForPipelineAsync(continuation, decisions, options, outerPipeline: null, cancellationToken);
     }
 
     /// <summary>Runs the loop and streams what happens: text deltas, tool calls, approval requests, and finally the result.</summary>
@@ -96,7 +103,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     public IAsyncEnumerable<ToolLoopEvent> RunStreamingAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return StreamAsync<ToolLoopEvent>(messages, options, null, null, cancellationToken);
+        return StreamAsync<ToolLoopEvent>(messages, options, null, null, outerPipeline: null, cancellationToken);
     }
 
     /// <summary>Resumes a suspended loop and streams what happens.</summary>
@@ -110,14 +117,50 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ArgumentNullException.ThrowIfNull(decisions);
-        return StreamAsync<ToolLoopEvent>(null, options, continuation, decisions, cancellationToken);
+        return ResumeStreamingForPipelineAsync(continuation, decisions, options, outerPipeline: null, cancellationToken);
+    }
+
+    // The extension methods enter here with the pipeline they were called on, so that the model turns of a run started
+    // from outside the loop stage still pass through the stages outside it.
+    internal Task<ToolLoopResult> RunForPipelineAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return _runner.RunAsync(messages, options, null, null, null, outerPipeline, cancellationToken);
+    }
+
+    internal Task<ToolLoopResult> ResumeForPipelineAsync(
+        ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        ArgumentNullException.ThrowIfNull(decisions);
+        return _runner.RunAsync(null, options, continuation, decisions, null, outerPipeline, cancellationToken);
+    }
+
+    internal IAsyncEnumerable<ToolLoopEvent> RunStreamingForPipelineAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        return StreamAsync<ToolLoopEvent>(messages, options, null, null, outerPipeline, cancellationToken);
+    }
+
+    internal IAsyncEnumerable<ToolLoopEvent> ResumeStreamingForPipelineAsync(
+        ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        ArgumentNullException.ThrowIfNull(decisions);
+        return StreamAsync<ToolLoopEvent>(null, options, continuation, decisions, outerPipeline, cancellationToken);
     }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var result = await _runner.RunAsync(messages, options, null, null, null, cancellationToken);
+        if (IsModelTurn(options))
+        {
+            return await base.GetResponseAsync(messages, options, cancellationToken);
+        }
+
+        var result = await _runner.RunAsync(messages, options, null, null, null, null, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfModelFailed(result);
         return ToResponse(result);
     }
 
@@ -125,8 +168,18 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
+        if (IsModelTurn(options))
+        {
+            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
         ToolLoopResult? result = null;
-        await foreach (var item in StreamAsync<object>(messages, options, null, null, cancellationToken))
+        await foreach (var item in StreamAsync<object>(messages, options, null, null, null, cancellationToken))
         {
             switch (item)
             {
@@ -145,6 +198,8 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
             yield break;
         }
 
+        ThrowIfModelFailed(result);
+
         var final = new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = result.Usage is { } usage ? [new UsageContent(usage)] : [] };
         final.AdditionalProperties = new AdditionalPropertiesDictionary { [ToolLoopResult.AdditionalPropertiesKey] = result };
         yield return final;
@@ -155,6 +210,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         ChatOptions? options,
         ToolLoopContinuation? continuation,
         IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
+        IChatClient? outerPipeline,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Bounded so a slow consumer (an SSE connection) applies back-pressure to the loop instead of buffering it all.
@@ -164,7 +220,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
             {
                 try
                 {
-                    await _runner.RunAsync(messages, options, continuation, decisions, channel.Writer, cancellationToken);
+                    await _runner.RunAsync(messages, options, continuation, decisions, channel.Writer, outerPipeline, cancellationToken);
                     channel.Writer.TryComplete();
                 }
                 catch (Exception ex)
@@ -184,6 +240,18 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
 
         await loop;
     }
+
+    // As an IChatClient the stage reports a failed model turn the way every client does, so outer stages see it.
+    private static void ThrowIfModelFailed(ToolLoopResult result)
+    {
+        if (result is { StopReason: ToolLoopStopReason.ModelFailed, Error: { } error })
+        {
+            ExceptionDispatchInfo.Throw(error);
+        }
+    }
+
+    private static bool IsModelTurn(ChatOptions? options) =>
+        options?.AdditionalProperties?.TryGetValue(ModelTurnKey, out object? marker) == true && marker is true;
 
     private static ChatResponse ToResponse(ToolLoopResult result)
     {

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+using LlmKit.Errors;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Tools;
@@ -34,6 +36,12 @@ public enum ToolLoopStopReason
 
     /// <summary>The caller cancelled.</summary>
     Cancelled,
+
+    /// <summary>
+    /// A model turn failed with an <see cref="LlmException"/> (after the resilience stage gave up, or a budget said no);
+    /// <see cref="ToolLoopResult.Error"/> says why, and the steps that already ran (side effects included) are kept.
+    /// </summary>
+    ModelFailed,
 }
 
 /// <summary>What became of one tool call.</summary>
@@ -113,4 +121,11 @@ public sealed class ToolLoopResult
 
     /// <summary>Gets what resumes the loop when it stopped with <see cref="ToolLoopStopReason.AwaitingApproval"/>.</summary>
     public ToolLoopContinuation? Continuation { get; init; }
+
+    /// <summary>Gets the failure when the loop stopped with <see cref="ToolLoopStopReason.ModelFailed"/>; not serialized (see <see cref="ErrorKind"/>).</summary>
+    [JsonIgnore]
+    public LlmException? Error { get; init; }
+
+    /// <summary>Gets the kind of <see cref="Error"/>, for logs and serialized results.</summary>
+    public LlmErrorKind? ErrorKind => Error?.Kind;
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 using LlmKit.ChatCompletion;
+using LlmKit.Errors;
 using LlmKit.Models;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,11 +36,19 @@ internal sealed class ToolLoopRunner(
         ToolLoopContinuation? continuation,
         IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
         ChannelWriter<object>? sink,
+        IChatClient? outerPipeline,
         CancellationToken cancellationToken)
     {
-        var run = new RunState(continuation, messages, time.GetTimestamp());
+        var run = new RunState(continuation, messages, time.GetTimestamp()) { ModelClient = outerPipeline ?? innerClient };
         var tools = new ToolSet(registry, chatOptions);
         var modelOptions = tools.Apply(chatOptions);
+        if (outerPipeline is not null)
+        {
+            // Each model turn goes back through the stages outside the loop (budget, ledger, telemetry, cache), marked
+            // so that the loop stage lets it straight through to the model instead of starting a loop of its own.
+            modelOptions = modelOptions.Clone();
+            (modelOptions.AdditionalProperties ??= [])[ToolLoopChatClient.ModelTurnKey] = true;
+        }
 
         using var wallClock = options.MaxWallTime is { } wall ? new CancellationTokenSource(wall, time) : null;
         using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wallClock.Token);
@@ -73,7 +82,18 @@ internal sealed class ToolLoopRunner(
                     }
 
                     run.Iterations++;
-                    var response = await CallModelAsync(run, modelOptions, sink, token);
+                    ChatResponse response;
+                    try
+                    {
+                        response = await CallModelAsync(run, modelOptions, sink, token);
+                    }
+                    catch (LlmException ex)
+                    {
+                        // Tools may already have run (a refund, an e-mail): return what happened instead of losing it
+                        // in an exception. The loop stage, answering as an IChatClient, rethrows it.
+                        return await StopAsync(run, ToolLoopStopReason.ModelFailed, $"Model turn {run.Iterations} failed ({ex.Kind}): {ex.Message}", sink, error: ex);
+                    }
+
                     if (response.GetRefusal() is { } refusal)
                     {
                         return await StopAsync(run, ToolLoopStopReason.Refused, "The model refused.", sink, refusal: refusal);
@@ -134,12 +154,12 @@ internal sealed class ToolLoopRunner(
         ChatResponse response;
         if (sink is null)
         {
-            response = await innerClient.GetResponseAsync(request, modelOptions, cancellationToken);
+            response = await run.ModelClient.GetResponseAsync(request, modelOptions, cancellationToken);
         }
         else
         {
             var updates = new List<ChatResponseUpdate>();
-            await foreach (var update in innerClient.GetStreamingResponseAsync(request, modelOptions, cancellationToken))
+            await foreach (var update in run.ModelClient.GetStreamingResponseAsync(request, modelOptions, cancellationToken))
             {
                 updates.Add(update);
                 await sink.WriteAsync(update, cancellationToken);
@@ -497,7 +517,8 @@ internal sealed class ToolLoopRunner(
         string? refusal = null,
         List<FunctionCallContent>? unexecuted = null,
         string? skipReason = null,
-        ToolLoopContinuation? continuation = null)
+        ToolLoopContinuation? continuation = null,
+        LlmException? error = null)
     {
         if (unexecuted is not null)
         {
@@ -524,6 +545,7 @@ internal sealed class ToolLoopRunner(
             Iterations = run.Iterations,
             Refusal = refusal,
             Continuation = continuation,
+            Error = error,
         };
         logger.LogInformation("Tool loop stopped: {StopReason} after {Iterations} turns and {Steps} tool calls. {Detail}", reason, run.Iterations, run.Steps.Count, detail);
         if (sink is not null)
@@ -655,6 +677,7 @@ internal sealed class ToolLoopRunner(
 
         public RunState(ToolLoopContinuation? continuation, IEnumerable<ChatMessage>? messages, long startTimestamp)
         {
+
             StartTimestamp = startTimestamp;
             if (continuation is not null)
             {
@@ -682,6 +705,9 @@ internal sealed class ToolLoopRunner(
         }
 
         public long StartTimestamp { get; }
+
+        /// <summary>Who answers the model turns: the stage's inner client, or the whole pipeline when entered from outside.</summary>
+        public required IChatClient ModelClient { get; init; }
 
         public List<ChatMessage> Conversation { get; }
 
