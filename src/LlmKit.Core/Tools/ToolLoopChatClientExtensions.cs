@@ -53,6 +53,17 @@ public static class ToolLoopChatClientExtensions
         this IChatClient client, ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
         Enter(client, out var outer).ResumeForPipelineAsync(continuation, decisions, options, outer, cancellationToken);
 
+    /// <summary>Resumes a loop that stopped with <see cref="ToolLoopStopReason.AwaitingApproval"/> and streams its events.</summary>
+    /// <param name="client">The chat client.</param>
+    /// <param name="continuation">The continuation.</param>
+    /// <param name="decisions">Decisions by call id.</param>
+    /// <param name="options">The chat options; pass the same tools as the original run.</param>
+    /// <param name="cancellationToken">Cancels the loop.</param>
+    /// <returns>The events; the last is a <see cref="ToolLoopCompletedEvent"/>.</returns>
+    public static IAsyncEnumerable<ToolLoopEvent> ResumeToolsStreamingAsync(
+        this IChatClient client, ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+        Enter(client, out var outer).ResumeStreamingForPipelineAsync(continuation, decisions, options, outer, cancellationToken);
+
     /// <summary>The loop to run, and the pipeline its model turns go through when <paramref name="client"/> is outside the loop stage.</summary>
     private static ToolLoopChatClient Enter(IChatClient client, out IChatClient? outerPipeline)
     {

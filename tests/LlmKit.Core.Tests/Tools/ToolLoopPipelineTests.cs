@@ -104,4 +104,30 @@ public sealed class ToolLoopPipelineTests
         Assert.Equal(LlmErrorKind.ServerError, error.Kind);
         Assert.Equal(LlmErrorKind.ServerError, streamed.Kind);
     }
+
+    [Fact]
+    public async Task A_suspended_loop_resumes_streaming_from_the_pipeline_and_the_resumed_turn_is_recorded()
+    {
+        var refund = SchemaFunction.Returning("refund_order", CitySchema, _ => "refunded");
+        var model = new ScriptedChatClient(_time, "big-model").Enqueue(
+            ScriptedTurn.FromToolCall("refund_order", new { city = "A1" }, "r1").WithUsage(10, 90).WithModel("big-model"),
+            ScriptedTurn.FromText("Refunded.").WithUsage(10, 90).WithModel("big-model"));
+        var services = new ServiceCollection();
+        services.AddSingleton<IModelCatalog>(new TestCatalog());
+        services.AddLlmKit().AddUsageLedger().AddInMemoryUsageStore().AddChatClient("main", model).LlmKit
+            .AddTool(refund, new ToolMetadata { SideEffect = ToolSideEffect.Destructive });
+        await using var provider = services.BuildServiceProvider();
+        var chat = provider.GetRequiredService<IChatClient>();
+
+        var suspended = await chat.RunToolsAsync([new ChatMessage(ChatRole.User, "refund A1")], Acme());
+        var events = await chat.ResumeToolsStreamingAsync(
+            suspended.Continuation!, new Dictionary<string, ToolApprovalDecision> { ["r1"] = ToolApprovalDecision.Approve }, Acme()).ToListAsync();
+
+        Assert.Equal(ToolLoopStopReason.AwaitingApproval, suspended.StopReason);
+        var completed = Assert.IsType<ToolLoopCompletedEvent>(events[^1]);
+        Assert.Equal((ToolLoopStopReason.FinalAnswer, "Refunded."), (completed.Result.StopReason, completed.Result.Text));
+        Assert.Contains(events, e => e is TextDeltaEvent { Text: "Refunded." });
+        Assert.Equal(1, refund.Invocations);
+        Assert.Equal([false, true], provider.GetRequiredService<InMemoryUsageStore>().Entries.Select(e => e.IsStreaming));
+    }
 }
