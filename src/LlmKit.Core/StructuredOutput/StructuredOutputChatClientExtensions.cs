@@ -12,7 +12,8 @@ namespace LlmKit.StructuredOutput;
 /// </summary>
 /// <remarks>
 /// Every answer is validated against the type's JSON schema, then deserialized strictly (required members, no unknown
-/// members), then checked with DataAnnotations and <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/>.
+/// members), then checked with DataAnnotations and <see cref="System.ComponentModel.DataAnnotations.IValidatableObject"/>,
+/// then with the call's own check (<see cref="StructuredOutputOptions.WithValidation{T}"/>).
 /// An invalid answer is sent back with its errors for another attempt, up to
 /// <see cref="StructuredOutputOptions.MaxAttempts"/>. These methods throw only for cancellation, for
 /// <see cref="LlmException"/> from the transport, and for a requested type that has no JSON schema.

@@ -59,9 +59,28 @@ public sealed class StructuredOutputOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public JsonSerializerOptions? SerializerOptions { get; set; }
 
+    /// <summary>The extra check set by <see cref="WithValidation{T}"/>: a <c>Func&lt;T, IEnumerable&lt;ValidationResult&gt;&gt;</c>.</summary>
+    internal Delegate? CallValidation { get; private set; }
+
     /// <summary>Returns a copy of these options.</summary>
     /// <returns>The copy.</returns>
     public StructuredOutputOptions Clone() => (StructuredOutputOptions)MemberwiseClone();
+
+    /// <summary>
+    /// Returns a copy that also checks every answer with <paramref name="validate"/>, after the schema and
+    /// DataAnnotations: for rules that depend on the call rather than the type (cited ids must be among the sources
+    /// sent, every passage scored exactly once). Its results are fed back to the model like any validation error.
+    /// </summary>
+    /// <typeparam name="T">The answer type; must be the <c>T</c> of the <c>GetObjectAsync&lt;T&gt;</c> call.</typeparam>
+    /// <param name="validate">Returns the problems with a value, none when it is valid. <see cref="ValidationResult.MemberNames"/> become JSON Pointers.</param>
+    /// <returns>The copy; these options are not changed.</returns>
+    public StructuredOutputOptions WithValidation<T>(Func<T, IEnumerable<ValidationResult>> validate)
+    {
+        ArgumentNullException.ThrowIfNull(validate);
+        var copy = Clone();
+        copy.CallValidation = validate;
+        return copy;
+    }
 
     /// <summary>Throws when the options are invalid.</summary>
     /// <exception cref="ArgumentException">A value is out of range; the message names it.</exception>

@@ -29,6 +29,11 @@ internal sealed class StructuredOutputSession<T>
         _options = options ?? new StructuredOutputOptions();
         _options.Validate();
         _contract = contract;
+        if (_options.CallValidation is { } check && check is not Func<T, IEnumerable<ValidationResult>>)
+        {
+            throw new ArgumentException(
+                $"The options carry a validation for {check.GetType().GetGenericArguments()[0].Name}, but the call asks for {typeof(T).Name}: pass WithValidation<{typeof(T).Name}>.", nameof(options));
+        }
 
         var capabilities = client.GetService<ChatClientCapabilities>() ?? ChatClientCapabilities.Unknown;
         Strategy = Choose(_options.Strategy, capabilities);
@@ -155,7 +160,7 @@ internal sealed class StructuredOutputSession<T>
     public StructuredResult<T> Fail(StructuredOutputFailureKind kind, string message, IReadOnlyList<JsonSchemaError> errors, ChatResponse? response, string? refusal = null) =>
         new(default, new StructuredOutputFailure(kind, message, errors, _rawOutputs.ToArray(), refusal), _usage, Attempts, Strategy, response);
 
-    /// <summary>Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations.</summary>
+    /// <summary>Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations, then the call's own check.</summary>
     public (T? Value, IReadOnlyList<JsonSchemaError> Errors) Read(string raw)
     {
         JsonDocument? document = TryParse(raw);
@@ -205,6 +210,15 @@ internal sealed class StructuredOutputSession<T>
                 if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
                 {
                     return (default, results.Select(ToError).ToArray());
+                }
+            }
+
+            if (_options.CallValidation is Func<T, IEnumerable<ValidationResult>> check && value is not null)
+            {
+                var problems = check(value).Where(r => r != ValidationResult.Success).Select(ToError).ToArray();
+                if (problems.Length > 0)
+                {
+                    return (default, problems);
                 }
             }
 
