@@ -1,7 +1,9 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using LlmKit.Errors;
+using LlmKit.StructuredOutput;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Rag.Hybrid;
@@ -11,8 +13,16 @@ public sealed class LlmRerankerOptions
 {
     /// <summary>Gets or sets the longest passage excerpt sent to the model, in characters.</summary>
     /// <value>The default value is 1500.</value>
-    [System.ComponentModel.DataAnnotations.Range(50, 100_000)]
+    [Range(50, 100_000)]
     public int MaxPassageCharacters { get; set; } = 1500;
+
+    /// <summary>
+    /// Gets or sets how many answers the model may give: an unusable answer (a passage left out, scored twice or out
+    /// of range) is sent back with what is wrong, and the last one that is still unusable fails the reranking.
+    /// </summary>
+    /// <value>The default value is 2: one correction is usually enough, and reranking sits on the query's latency path.</value>
+    [Range(1, StructuredOutputConstants.MaxAttemptsLimit)]
+    public int MaxAttempts { get; set; } = 2;
 
     /// <summary>Gets or sets chat options for the call (model, for example); the response format and temperature are set by the reranker.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
@@ -20,19 +30,17 @@ public sealed class LlmRerankerOptions
 }
 
 /// <summary>
-/// Reranks with a chat model: the passages are numbered in one prompt and the model answers with structured output
-/// (a JSON schema of per-passage relevance from 0 to 10), which is validated before it is used.
+/// Reranks with a chat model: the passages are numbered in one prompt and the model answers through LlmKit's
+/// structured output (<c>GetObjectAsync</c>): per-passage relevance from 0 to 10, in the provider's native JSON schema
+/// mode, a forced tool call or the prompt, whichever the client supports.
 /// </summary>
 /// <remarks>
-/// An answer that is not valid JSON, misses a passage, repeats one or gives an out-of-range score is a failure
-/// (<see cref="LlmRerankException"/> with the raw output), never a silently partial ranking.
+/// Every passage must be scored exactly once, within range; an answer that is not is sent back with its errors (up to
+/// <see cref="LlmRerankerOptions.MaxAttempts"/>) and, if still unusable, is a failure (<see cref="LlmRerankException"/>
+/// with the raw output), never a silently partial ranking.
 /// </remarks>
 public sealed class LlmReranker : IReranker
 {
-    private static readonly JsonElement Schema = JsonDocument.Parse("""
-        {"type":"object","properties":{"scores":{"type":"array","items":{"type":"object","properties":{"index":{"type":"integer"},"relevance":{"type":"number","minimum":0,"maximum":10}},"required":["index","relevance"],"additionalProperties":false}}},"required":["scores"],"additionalProperties":false}
-        """).RootElement.Clone();
-
     private readonly IChatClient _chat;
     private readonly LlmRerankerOptions _options;
 
@@ -45,6 +53,8 @@ public sealed class LlmReranker : IReranker
         _chat = chat;
         _options = options ?? new LlmRerankerOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxPassageCharacters, 50, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxAttempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(_options.MaxAttempts, StructuredOutputConstants.MaxAttemptsLimit, nameof(options));
     }
 
     /// <inheritdoc />
@@ -66,58 +76,79 @@ public sealed class LlmReranker : IReranker
             prompt.Append('[').Append(i.ToString(CultureInfo.InvariantCulture)).Append("] ").Append(passage.ReplaceLineEndings(" ")).Append('\n');
         }
 
-        var options = _options.ChatOptions?.Clone() ?? new ChatOptions();
-        options.Temperature = 0;
-        options.ResponseFormat = ChatResponseFormat.ForJsonSchema(Schema, "rerank_scores", "Relevance of each passage to the query.");
-        var response = await _chat.GetResponseAsync(
+        var chatOptions = _options.ChatOptions?.Clone() ?? new ChatOptions();
+        chatOptions.Temperature = 0;
+        int count = passages.Count;
+        var structured = new StructuredOutputOptions
+        {
+            MaxAttempts = _options.MaxAttempts,
+            ChatOptions = chatOptions,
+            SchemaName = "rerank_scores",
+            SchemaDescription = "Relevance of each passage to the query.",
+        }.WithValidation<RerankAnswer>(answer => EveryPassageOnce(answer, count));
+
+        var result = await _chat.GetObjectAsync<RerankAnswer>(
             [new ChatMessage(ChatRole.System, "You are a precise relevance judge for a search engine."), new ChatMessage(ChatRole.User, prompt.ToString())],
-            options,
+            structured,
             cancellationToken).ConfigureAwait(false);
-        return Parse(response.Text, passages.Count);
+        if (!result.TryGetValue(out var scored))
+        {
+            var failure = result.Failure!;
+            string problems = failure.Errors.Count == 0 ? failure.Message : string.Join(" ", failure.Errors.Select(e => e.Message));
+            throw new LlmRerankException(
+                $"The reranker's answer could not be used after {result.Attempts} attempt(s) ({failure.Kind}): {problems}",
+                failure.RawOutputs.Count > 0 ? failure.RawOutputs[^1] : string.Empty);
+        }
+
+        var scores = new double[count];
+        foreach (var entry in scored.Scores)
+        {
+            scores[entry.Index] = entry.Relevance;
+        }
+
+        return scores;
     }
 
-    private static double[] Parse(string text, int count)
+    private static IEnumerable<ValidationResult> EveryPassageOnce(RerankAnswer answer, int count)
     {
-        var scores = new double[count];
+        string[] member = [nameof(RerankAnswer.Scores)];
         var seen = new bool[count];
-        try
+        foreach (var entry in answer.Scores)
         {
-            using var doc = JsonDocument.Parse(text);
-            if (!doc.RootElement.TryGetProperty("scores", out var array) || array.ValueKind != JsonValueKind.Array)
+            if (entry.Index < 0 || entry.Index >= count)
             {
-                throw new LlmRerankException("The reranker's answer has no \"scores\" array.", text);
+                yield return new ValidationResult($"Index {entry.Index} is not a passage: use 0 to {count - 1}.", member);
             }
-
-            foreach (var item in array.EnumerateArray())
+            else if (seen[entry.Index])
             {
-                if (!item.TryGetProperty("index", out var indexElement) || !indexElement.TryGetInt32(out int index) || index < 0 || index >= count)
-                {
-                    throw new LlmRerankException($"The reranker's answer has an entry without a valid passage index (0 to {count - 1}).", text);
-                }
-
-                if (seen[index])
-                {
-                    throw new LlmRerankException($"The reranker's answer scores passage {index} twice.", text);
-                }
-
-                if (!item.TryGetProperty("relevance", out var relevance) || !relevance.TryGetDouble(out double score) || score is < 0 or > 10 || double.IsNaN(score))
-                {
-                    throw new LlmRerankException($"The reranker's answer gives passage {index} no relevance between 0 and 10.", text);
-                }
-
-                seen[index] = true;
-                scores[index] = score;
+                yield return new ValidationResult($"Passage {entry.Index} is scored twice; score each passage once.", member);
+            }
+            else
+            {
+                seen[entry.Index] = true;
             }
         }
-        catch (JsonException ex)
-        {
-            throw new LlmRerankException("The reranker's answer is not valid JSON.", text, ex);
-        }
 
-        int missing = Array.IndexOf(seen, false);
-        return missing >= 0 ? throw new LlmRerankException($"The reranker's answer does not score passage {missing}.", text) : scores;
+        for (int i = 0; i < count; i++)
+        {
+            if (!seen[i])
+            {
+                yield return new ValidationResult($"There is no score for passage {i}; score every passage.", member);
+            }
+        }
     }
 }
+
+/// <summary>The reranker's answer: one relevance per passage.</summary>
+/// <param name="Scores">One entry per passage.</param>
+internal sealed record RerankAnswer([property: Description("One entry per passage, in any order.")] IReadOnlyList<PassageScore> Scores);
+
+/// <summary>One passage's relevance.</summary>
+/// <param name="Index">The passage's number in the prompt.</param>
+/// <param name="Relevance">0 (unrelated) to 10 (answers the query fully).</param>
+internal sealed record PassageScore(
+    [property: Description("The passage's number in the prompt.")] int Index,
+    [property: Description("0 (unrelated) to 10 (answers the query fully)."), System.ComponentModel.DataAnnotations.Range(0d, 10d)] double Relevance);
 
 /// <summary>The model's reranking answer could not be used; <see cref="RawOutput"/> holds what it said.</summary>
 public sealed class LlmRerankException : LlmException

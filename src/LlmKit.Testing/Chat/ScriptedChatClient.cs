@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using LlmKit.ChatCompletion;
 using LlmKit.Errors;
 using Microsoft.Extensions.AI;
 
@@ -36,6 +37,14 @@ public sealed class ScriptedChatClient : IChatClient
 
     /// <summary>Gets the metadata this client reports.</summary>
     public ChatClientMetadata Metadata { get; }
+
+    /// <summary>
+    /// Gets or sets what this client says it supports, as a real provider would through <c>GetService</c>: set it to
+    /// test the path a feature takes with a given provider, for example native JSON schema output versus a forced
+    /// tool call. <see langword="null"/> (the default) reports nothing, so features assume
+    /// <see cref="ChatClientCapabilities.Unknown"/>.
+    /// </summary>
+    public ChatClientCapabilities? Capabilities { get; set; }
 
     /// <summary>Gets a snapshot of the requests received so far, in arrival order.</summary>
     public IReadOnlyList<RecordedChatRequest> Requests
@@ -183,6 +192,7 @@ public sealed class ScriptedChatClient : IChatClient
         ArgumentNullException.ThrowIfNull(serviceType);
         return serviceKey is not null ? null :
             serviceType == typeof(ChatClientMetadata) ? Metadata :
+            serviceType == typeof(ChatClientCapabilities) ? Capabilities :
             serviceType.IsInstanceOfType(this) ? this :
             null;
     }

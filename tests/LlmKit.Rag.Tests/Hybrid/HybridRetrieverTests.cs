@@ -1,11 +1,13 @@
 using System.Net;
 using System.Text.Json;
+using LlmKit.ChatCompletion;
 using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
 using LlmKit.Rag.Keyword;
 using LlmKit.Rag.Vectors;
 using LlmKit.Testing;
+using Microsoft.Extensions.AI;
 
 namespace LlmKit.Rag.Tests.Hybrid;
 
@@ -66,7 +68,7 @@ public sealed class HybridRetrieverTests : IDisposable
     [Fact]
     public async Task Llm_reranker_reorders_the_fused_head_using_structured_scores()
     {
-        var chat = new ScriptedChatClient();
+        var chat = new ScriptedChatClient { Capabilities = new ChatClientCapabilities { SupportsJsonSchemaResponseFormat = true } };
         var retriever = new HybridRetriever(_keyword, _vectors, _embedder, new HybridRetrieverOptions { RerankDepth = 2 }, _chunks, new LlmReranker(chat));
         var fusedOrder = (await new HybridRetriever(_keyword, _vectors, _embedder).SearchAsync("wing slipstream", top: 3)).Select(r => r.Id).ToList();
         chat.Enqueue(ScriptedTurn.FromText("""{"scores":[{"index":0,"relevance":2},{"index":1,"relevance":9}]}"""));
@@ -79,14 +81,16 @@ public sealed class HybridRetrieverTests : IDisposable
         Assert.Equal(2, results[0].FusedRank);
         Assert.Null(results[2].RerankRank);
         var request = Assert.Single(chat.Requests);
-        Assert.NotNull(request.Options?.ResponseFormat);
+        // The provider supports JSON schema output, so the reranker's structured answer uses it.
+        Assert.IsType<ChatResponseFormatJson>(request.Options?.ResponseFormat);
+        Assert.Equal(0f, request.Options!.Temperature);
     }
 
     [Fact]
     public async Task An_unusable_rerank_answer_falls_back_to_the_fused_order()
     {
         var chat = new ScriptedChatClient();
-        chat.Enqueue(ScriptedTurn.FromText("""{"scores":[{"index":0,"relevance":2}]}"""));
+        chat.RespondToEveryRequest(_ => ScriptedTurn.FromText("""{"scores":[{"index":0,"relevance":2}]}"""));
         var retriever = new HybridRetriever(_keyword, _vectors, _embedder, new HybridRetrieverOptions { RerankDepth = 2 }, _chunks, new LlmReranker(chat));
 
         var results = await retriever.SearchAsync("wing slipstream", top: 3);
@@ -99,12 +103,31 @@ public sealed class HybridRetrieverTests : IDisposable
     public async Task Llm_reranker_reports_which_passage_the_model_left_out()
     {
         var chat = new ScriptedChatClient();
-        chat.Enqueue(ScriptedTurn.FromText("""{"scores":[{"index":1,"relevance":2}]}"""));
+        chat.Enqueue(
+            ScriptedTurn.FromText("""{"scores":[{"index":1,"relevance":2}]}"""),
+            ScriptedTurn.FromText("""{"scores":[{"index":1,"relevance":2},{"index":1,"relevance":3}]}"""));
 
         var error = await Assert.ThrowsAsync<LlmRerankException>(() => new LlmReranker(chat).ScoreAsync("q", ["p0", "p1"]));
 
-        Assert.Contains("passage 0", error.Message, StringComparison.Ordinal);
-        Assert.Contains("\"index\":1", error.RawOutput, StringComparison.Ordinal);
+        // The first answer was sent back with what it missed; the second, still unusable, is the one reported.
+        Assert.Contains("no score for passage 0", chat.Requests[1].Messages[^1].Text, StringComparison.Ordinal);
+        Assert.Contains("after 2 attempt(s)", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Passage 1 is scored twice", error.Message, StringComparison.Ordinal);
+        Assert.Contains("\"relevance\":3", error.RawOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Llm_reranker_sends_an_incomplete_answer_back_and_uses_the_corrected_one()
+    {
+        var chat = new ScriptedChatClient();
+        chat.Enqueue(
+            ScriptedTurn.FromText("""{"scores":[{"index":0,"relevance":4},{"index":7,"relevance":2}]}"""),
+            ScriptedTurn.FromText("""{"scores":[{"index":1,"relevance":8.5},{"index":0,"relevance":4}]}"""));
+
+        var scores = await new LlmReranker(chat).ScoreAsync("q", ["p0", "p1"]);
+
+        Assert.Equal([4, 8.5], scores);
+        Assert.Contains("Index 7 is not a passage: use 0 to 1.", chat.Requests[1].Messages[^1].Text, StringComparison.Ordinal);
     }
 
     [Fact]
