@@ -56,7 +56,7 @@ public static class ResilienceSnippets
         var response = await app.GetRequiredService<IChatClient>().GetResponseAsync("Hello");
 
         Console.WriteLine(response.Text);                     // Answer from the backup.
-        Console.WriteLine(response.GetFallbackSource());      // backup
+        Console.WriteLine(response.GetFallbackSource());      // client:backup
         #endregion
         return (response.Text, response.GetFallbackSource());
     }

@@ -21,10 +21,11 @@ public static class StructuredOutputSnippets
         #region structured-output-basic
         // The scripted client says nothing about its capabilities, so Auto picks ForcedToolCall:
         // the model answers by calling the "respond" tool. The first answer breaks [Range]; LlmKit sends
-        // the validation errors back and the second answer passes.
+        // the validation errors back and the second answer passes. Property names follow
+        // AIJsonUtilities.DefaultOptions (camelCase) unless StructuredOutputOptions.SerializerOptions says otherwise.
         var chat = new ScriptedChatClient().Enqueue(
-            ScriptedTurn.FromToolCall("respond", new { Number = "INV-7", Total = -5, Currency = "EUR" }),
-            ScriptedTurn.FromToolCall("respond", new { Number = "INV-7", Total = 120.50, Currency = "EUR" }));
+            ScriptedTurn.FromToolCall("respond", new { number = "INV-7", total = -5, currency = "EUR" }),
+            ScriptedTurn.FromToolCall("respond", new { number = "INV-7", total = 120.50, currency = "EUR" }));
 
         StructuredResult<Invoice> result = await chat.GetObjectAsync<Invoice>("Invoice INV-7, total EUR 120.50");
 
@@ -60,7 +61,7 @@ public static class StructuredOutputSnippets
         // A model that only writes text: the schema goes into the system prompt and the
         // answer is repaired when that is unambiguous (code fences, a sentence around it, trailing commas).
         var chat = new ScriptedChatClient().Enqueue(ScriptedTurn.FromText(
-            "Sure! ```json\n{\"Number\": \"INV-9\", \"Total\": 10, \"Currency\": \"USD\",}\n```"));
+            "Sure! ```json\n{\"number\": \"INV-9\", \"total\": 10, \"currency\": \"USD\",}\n```"));
 
         var options = new StructuredOutputOptions
         {
@@ -77,8 +78,8 @@ public static class StructuredOutputSnippets
     {
         #region structured-output-streaming
         var chat = new ScriptedChatClient().Enqueue(ScriptedTurn
-            .FromText("{\"Number\": \"INV-3\", \"Total\": 42, \"Currency\": \"GBP\"}")
-            .StreamedAs("{\"Number\": \"IN", "V-3\", \"Total\": 42, ", "\"Currency\": \"GBP\"}"));
+            .FromText("{\"number\": \"INV-3\", \"total\": 42, \"currency\": \"GBP\"}")
+            .StreamedAs("{\"number\": \"IN", "V-3\", \"total\": 42, ", "\"currency\": \"GBP\"}"));
         var options = new StructuredOutputOptions { Strategy = StructuredOutputStrategy.Prompt };
 
         int updates = 0;
