@@ -1,0 +1,48 @@
+using LlmKit.Caching;
+using LlmKit.Rag.Embeddings;
+using LlmKit.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LlmKit.Docs.Snippets;
+
+public static class CachingSnippets
+{
+    public static async Task<(bool FirstHit, bool SecondHit, int ProviderCalls)> Response()
+    {
+        #region caching-response
+        var provider = new ScriptedChatClient().Enqueue(ScriptedTurn.FromText("Paris."));
+
+        var services = new ServiceCollection();
+        services.AddDistributedMemoryCache();               // any IDistributedCache: Redis, SQL Server, PostgreSQL …
+        services.AddLlmKit()
+            .AddResponseCache(o => { o.Expiration = TimeSpan.FromHours(6); o.PromptVersion = "capitals-v2"; })
+            .AddChatClient("gpt", provider);
+        using var app = services.BuildServiceProvider();
+        var chat = app.GetRequiredService<IChatClient>();
+
+        var deterministic = new ChatOptions { Temperature = 0 };      // only deterministic calls are cached
+        var first = await chat.GetResponseAsync("Capital of France?", deterministic);
+        var second = await chat.GetResponseAsync("Capital of France?", deterministic);
+
+        Console.WriteLine($"{first.IsCacheHit()} {second.IsCacheHit()} {provider.Requests.Count}"); // False True 1
+        #endregion
+        return (first.IsCacheHit(), second.IsCacheHit(), provider.Requests.Count);
+    }
+
+    public static async Task<(float[] First, float[] Second)> Embeddings()
+    {
+        #region caching-embeddings
+        IDistributedCache cache = new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions()));
+        var embedder = new HashingEmbeddingGenerator()         // stands in for a paid embeddings API
+            .WithEmbeddingCache(cache, new EmbeddingCacheOptions { Expiration = TimeSpan.FromDays(90) });
+
+        var first = await embedder.GenerateAsync(["refund policy", "shipping times"]);
+        var again = await embedder.GenerateAsync(["refund policy"]);   // served from the cache
+        #endregion
+        return (first[0].Vector.ToArray(), again[0].Vector.ToArray());
+    }
+}
