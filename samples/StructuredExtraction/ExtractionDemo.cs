@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using LlmKit.Errors;
 using LlmKit.Models;
@@ -193,6 +195,9 @@ public static class ExtractionDemo
         }
     }
 
+    // For people, not parsers: "£" rather than "\u00A3".
+    private static readonly JsonSerializerOptions DisplayJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Describe(JsonNode? partial)
     {
         if (partial is not JsonObject json)
@@ -204,7 +209,7 @@ public static class ExtractionDemo
         var fields = json.Select(p => p.Key == "lines" && p.Value is JsonArray lines ? $"lines[{lines.Count}]" : p.Key).ToList();
         if (json.Count > 0 && json[json.Count - 1] is JsonValue last)
         {
-            fields[^1] += $"={last.ToJsonString()}";
+            fields[^1] += $"={last.ToJsonString(DisplayJson)}";
         }
 
         return string.Join(", ", fields);
