@@ -55,6 +55,27 @@ public static class StructuredOutputSnippets
         return result.Failure;
     }
 
+    public static async Task<(StructuredResult<Invoice> Result, string FedBack)> CallValidation()
+    {
+        #region structured-output-call-validation
+        // A rule no attribute can express, because it depends on this call: the invoice must be one we asked about.
+        string[] expected = ["INV-7", "INV-8"];
+        var chat = new ScriptedChatClient().Enqueue(
+            ScriptedTurn.FromToolCall("respond", new { number = "INV-1", total = 99, currency = "EUR" }),
+            ScriptedTurn.FromToolCall("respond", new { number = "INV-8", total = 99, currency = "EUR" }));
+
+        var options = new StructuredOutputOptions().WithValidation<Invoice>(invoice =>
+            expected.Contains(invoice.Number)
+                ? []
+                : [new ValidationResult($"{invoice.Number} is not one of {string.Join(", ", expected)}.", [nameof(Invoice.Number)])]);
+        var result = await chat.GetObjectAsync<Invoice>("Which of INV-7 and INV-8 is the EUR 99 one?", options);
+        // The first answer went back as "/number: INV-1 is not one of INV-7, INV-8."; the second passed.
+        #endregion
+        // With the forced-tool strategy the errors go back as the tool call's result.
+        var fedBack = chat.Requests[1].Messages[^1].Contents.OfType<FunctionResultContent>().Single().Result?.ToString() ?? "";
+        return (result, fedBack);
+    }
+
     public static async Task<StructuredResult<Invoice>> PromptStrategy()
     {
         #region structured-output-prompt

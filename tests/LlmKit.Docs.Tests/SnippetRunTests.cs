@@ -40,6 +40,12 @@ public sealed class SnippetRunTests
             Assert.Equal(StructuredOutputFailureKind.Refused, failure!.Kind);
             Assert.Equal("I can't help with that.", failure.Refusal);
         },
+        ["structured-output-call-validation"] = async () =>
+        {
+            var (result, fedBack) = await StructuredOutputSnippets.CallValidation();
+            Assert.Equal(("INV-8", 2), (result.Value.Number, result.Attempts));
+            Assert.Contains("/number: INV-1 is not one of INV-7, INV-8.", fedBack, StringComparison.Ordinal);
+        },
         ["structured-output-prompt"] = async () =>
         {
             var result = await StructuredOutputSnippets.PromptStrategy();
