@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using LlmKit.DependencyInjection;
 using LlmKit.Tools;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -42,6 +43,8 @@ public static class ServerApp
         services.AddSingleton<JobQueue>();
         services.AddHostedService<TriageWorker>();
 
+        // Enums travel as names ("Running", not 2): the page and API clients read them.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
         services.AddExceptionHandler<LlmExceptionHandler>();
 

@@ -134,9 +134,11 @@ public sealed partial class OfflineDemoChatClient(IOptions<DemoModelOptions> opt
         {
             answer.Append(result.CallId switch
             {
-                "call_1" => "Your order status came back from the order system: " + Flatten(result.Result) + ". ",
-                "call_2" => "These help-centre articles match your question: " + Flatten(result.Result) + ". ",
-                _ => "Another tool answered: " + Flatten(result.Result) + ". ",
+                "call_1" when Json(result.Result) is { ValueKind: JsonValueKind.Object } order =>
+                    $"Order {order.GetProperty("orderId")} is {order.GetProperty("status")} with {order.GetProperty("carrier")}, expected on {order.GetProperty("estimatedDelivery")}. ",
+                "call_2" when Json(result.Result) is { ValueKind: JsonValueKind.Array } articles =>
+                    "These help-centre articles may help: " + string.Join(" and ", articles.EnumerateArray().Select(a => $"\"{a.GetProperty("title")}\"")) + ". ",
+                _ => "A tool answered: " + Shorten(Unwrap(result.Result), 120) + ". ",
             });
         }
 
@@ -181,18 +183,20 @@ public sealed partial class OfflineDemoChatClient(IOptions<DemoModelOptions> opt
 
     private static string LastUserText(List<ChatMessage> messages) => messages.LastOrDefault(m => m.Role == ChatRole.User)?.Text ?? string.Empty;
 
-    private static string Flatten(object? value)
-    {
-        string text = value switch
-        {
-            JsonElement element => element.ToString(),
-            null => "nothing",
-            _ => value.ToString() ?? "nothing",
-        };
+    // Tool output arrives wrapped in an untrusted-data envelope; the demo reads the data inside it.
+    private static string Unwrap(object? value) =>
+        EnvelopeRegex().Replace(value is JsonElement element ? element.ToString() : value?.ToString() ?? string.Empty, string.Empty).Trim();
 
-        // Tool output arrives wrapped in an untrusted-data envelope; the demo only shows the data itself.
-        text = EnvelopeRegex().Replace(text, string.Empty);
-        return Shorten(text.Replace('\n', ' ').Trim(), 160);
+    private static JsonElement? Json(object? value)
+    {
+        try
+        {
+            return JsonDocument.Parse(Unwrap(value)).RootElement;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static string Shorten(string text, int max) => text.Length <= max ? text : text[..(max - 3)] + "...";
