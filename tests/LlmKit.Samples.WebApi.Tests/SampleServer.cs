@@ -53,7 +53,7 @@ public sealed class SampleServer : IAsyncDisposable
     {
         var app = Build(settings);
         await app.StartAsync();
-        string address = app.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
+        string address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         return new SampleServer(app, new Uri(address + "/"));
     }
 
