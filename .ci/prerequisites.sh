@@ -14,3 +14,9 @@ if [ ! -f "$LLMKIT_TIKTOKEN_DIR/node_modules/tiktoken/package.json" ]; then
   npm install --prefix "$LLMKIT_TIKTOKEN_DIR" --no-audit --no-fund --no-save --silent tiktoken@1.0.22 >/dev/null
 fi
 export LLMKIT_TIKTOKEN_NODE_MODULES="$LLMKIT_TIKTOKEN_DIR/node_modules"
+
+# WebApi sample (issue 10): its browser test drives headless Chromium over the DevTools protocol and fails in CI
+# (CI=true) when Chromium is missing. Debian's package; no chromedriver needed.
+if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
+fi
