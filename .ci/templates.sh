@@ -45,6 +45,12 @@ for short_name in $short_names; do
   name="Smoke$(tr -cd '[:alnum:]' <<< "$short_name")"
   dotnet new "$short_name" -o "$work/$name" --debug:custom-hive "$hive" >/dev/null
   rm -rf "$global_packages"/llmkit.*
-  dotnet build "$work/$name" -c Release --nologo -v quiet -p:TreatWarningsAsErrors=true 2>&1 | tail -3
+  # The whole log only when the build fails; a pipe into tail could hide the exit status.
+  if ! build_log=$(dotnet build "$work/$name" -c Release --nologo -v quiet -p:TreatWarningsAsErrors=true 2>&1); then
+    echo "$build_log" >&2
+    echo "template $short_name: the created project does not build" >&2
+    exit 1
+  fi
+  grep -q " 0 Error(s)" <<< "$build_log" || { echo "$build_log" >&2; echo "template $short_name: build reported errors" >&2; exit 1; }
   echo "template $short_name: created and built"
 done

@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using System.Runtime.ExceptionServices;
 using LlmKit.Errors;
 using LlmKit.Tools;
 using LlmKit.Usage;
@@ -47,18 +48,18 @@ public static class ChatEndpoints
 
         // Wait for the first event before answering: a budget or availability failure of the first model turn then
         // becomes a real HTTP status (429 with Retry-After, 503) instead of a 200 stream that breaks at once.
-        try
+        if (!await events.MoveNextAsync())
         {
-            if (!await events.MoveNextAsync())
-            {
-                throw new InvalidOperationException("The tool loop ended without a completed event.");
-            }
+            throw new InvalidOperationException("The tool loop ended without a completed event.");
         }
-        catch (LlmException ex)
+
+        // A failed model turn ends the loop with ModelFailed (keeping any tool steps that already ran); when that is
+        // the very first event nothing has been streamed, so it is thrown for LlmExceptionHandler to answer.
+        if (events.Current is ToolLoopCompletedEvent { Result: { StopReason: ToolLoopStopReason.ModelFailed, Error: { } firstTurnFailure } })
         {
-            stats.Failed(ex.Kind.ToString());
+            stats.Failed(firstTurnFailure.Kind.ToString());
             await events.DisposeAsync();
-            throw; // LlmExceptionHandler answers with problem details.
+            ExceptionDispatchInfo.Throw(firstTurnFailure);
         }
 
         return TypedResults.ServerSentEvents(Relay(events, stats, logger, aborted));
@@ -75,6 +76,16 @@ public static class ChatEndpoints
             {
                 var current = events.Current;
                 count++;
+                if (current is ToolLoopCompletedEvent { Result: { StopReason: ToolLoopStopReason.ModelFailed, Error: { } failure } })
+                {
+                    // The response has started (status 200 is on the wire), so a failure mid-stream travels as an event.
+                    logger.LogWarning(failure, "Chat stream failed mid-stream: {Kind}.", failure.Kind);
+                    finished = true;
+                    stats.Failed(failure.Kind.ToString());
+                    yield return new SseItem<object>(LlmProblems.ToProblem(failure), "error");
+                    break;
+                }
+
                 if (current is ToolLoopCompletedEvent { Result: var result })
                 {
                     finished = true;
@@ -91,28 +102,7 @@ public static class ChatEndpoints
 
                 yield return new SseItem<object>(ToPayload(current), current.EventName);
 
-                LlmException? failure = null;
-                bool more;
-                try
-                {
-                    more = await events.MoveNextAsync();
-                }
-                catch (LlmException ex)
-                {
-                    // The response has started (status 200 is on the wire), so a failure mid-stream travels as an event.
-                    failure = ex;
-                    more = false;
-                }
-
-                if (failure is not null)
-                {
-                    logger.LogWarning(failure, "Chat stream failed mid-stream: {Kind}.", failure.Kind);
-                    finished = true;
-                    stats.Failed(failure.Kind.ToString());
-                    yield return new SseItem<object>(LlmProblems.ToProblem(failure), "error");
-                }
-
-                if (!more)
+                if (!await events.MoveNextAsync())
                 {
                     break;
                 }

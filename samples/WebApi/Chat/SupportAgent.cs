@@ -9,10 +9,10 @@ namespace WebApi.Chat;
 /// pipeline.
 /// </summary>
 /// <remarks>
-/// The loop is built here instead of with <c>AddTools&lt;T&gt;()</c> on purpose. As a pipeline stage the loop sits
-/// inside telemetry, the usage ledger and the budget, and <c>RunToolsStreamingAsync</c> enters the pipeline at the
-/// loop, so a streamed chat would skip those stages. Wrapped around the pipeline, every model turn of the loop is
-/// budgeted (reserve before, settle after), recorded in the ledger, traced, and retried by resilience on its own.
+/// The loop is built here instead of with <c>AddTools&lt;T&gt;()</c> on purpose: <c>AddTools</c> puts a tool-loop stage
+/// in every client's pipeline, which would offer the support tools to every call of the app, the triage job's
+/// structured output included. Here only the chat endpoint runs a loop, wrapped around the whole pipeline, so every
+/// model turn is budgeted (reserve before, settle after), recorded in the ledger, traced and retried on its own.
 /// </remarks>
 public sealed class SupportAgent(IChatClient chat, IOptions<ToolLoopOptions> options, IServiceProvider services)
 {
