@@ -29,8 +29,11 @@ public static class StructuredOutputChatClientExtensions
     /// <returns>The validated value, or why there is none.</returns>
     /// <exception cref="InvalidOperationException"><typeparamref name="T"/> cannot be expressed as a JSON schema.</exception>
     public static Task<StructuredResult<T>> GetObjectAsync<T>(
-        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default) =>
-        RunAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options = Defaults(chatClient, options);
+        return RunAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+    }
 
     /// <summary>Asks the model for a <typeparamref name="T"/>, reading it with a source-generated contract.</summary>
     /// <typeparam name="T">The type of the answer.</typeparam>
@@ -44,7 +47,7 @@ public static class StructuredOutputChatClientExtensions
         this IChatClient chatClient, IEnumerable<ChatMessage> messages, JsonTypeInfo<T> typeInfo, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return RunAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), options, cancellationToken);
+        return RunAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), Defaults(chatClient, options), cancellationToken);
     }
 
     /// <summary>Asks the model for a <typeparamref name="T"/> with a single user prompt.</summary>
@@ -72,8 +75,11 @@ public static class StructuredOutputChatClientExtensions
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The updates; the last one is final.</returns>
     public static IAsyncEnumerable<StructuredOutputUpdate<T>> StreamObjectAsync<T>(
-        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default) =>
-        StreamAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+        this IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options = Defaults(chatClient, options);
+        return StreamAsync(chatClient, messages, StructuredContract<T>.For(options), options, cancellationToken);
+    }
 
     /// <summary>Streams a <typeparamref name="T"/>, reading it with a source-generated contract.</summary>
     /// <typeparam name="T">The type of the answer.</typeparam>
@@ -87,7 +93,14 @@ public static class StructuredOutputChatClientExtensions
         this IChatClient chatClient, IEnumerable<ChatMessage> messages, JsonTypeInfo<T> typeInfo, StructuredOutputOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(typeInfo);
-        return StreamAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), options, cancellationToken);
+        return StreamAsync(chatClient, messages, StructuredContract<T>.For(typeInfo), Defaults(chatClient, options), cancellationToken);
+    }
+
+    // A call's own options win; without them, the defaults AddStructuredOutput put in the pipeline (if any).
+    private static StructuredOutputOptions? Defaults(IChatClient chatClient, StructuredOutputOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(chatClient);
+        return options ?? chatClient.GetService<StructuredOutputOptions>();
     }
 
     private static async Task<StructuredResult<T>> RunAsync<T>(

@@ -4,7 +4,10 @@ using Microsoft.Extensions.AI;
 
 namespace LlmKit.StructuredOutput;
 
-/// <summary>Options for <c>GetObjectAsync</c> and <c>StreamObjectAsync</c>; pass per call, or register defaults with <c>AddStructuredOutput</c>.</summary>
+/// <summary>
+/// Options for <c>GetObjectAsync</c> and <c>StreamObjectAsync</c>: pass them per call, or register app-wide defaults with
+/// <c>AddStructuredOutput</c>, which every call that passes none then uses.
+/// </summary>
 public sealed class StructuredOutputOptions
 {
     /// <summary>Gets or sets how the model is asked for JSON.</summary>
