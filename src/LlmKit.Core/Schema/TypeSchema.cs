@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 
@@ -105,7 +107,7 @@ public sealed class TypeSchema
                 throw new InvalidOperationException($"The type {FriendlyName(type)} cannot be expressed as a JSON schema: {unsupported}.");
             }
 
-            schema = AIJsonUtilities.CreateJsonSchema(type, serializerOptions: serializerOptions);
+            schema = NumericBounds(AIJsonUtilities.CreateJsonSchema(type, serializerOptions: serializerOptions));
             JsonSchemaValidator.Compile(schema);
         }
         catch (InvalidOperationException ex) when (ex.Message.StartsWith("The type ", StringComparison.Ordinal))
@@ -129,6 +131,60 @@ public sealed class TypeSchema
 
         StrictJsonSchema.TryCreate(schema, out var strict, out string? reason);
         return new TypeSchema(type, schema, wrap, reason is null ? strict : null, reason, SchemaName(type), description);
+    }
+
+    // [Range(typeof(decimal), "0.01", "100")] — the usual way to bound money — is exported with the bounds as strings,
+    // which JSON Schema rejects. Bounds that parse as numbers become numbers; others ([Range(typeof(DateTime), …)])
+    // cannot be said in JSON Schema and move into the description. DataAnnotations still enforces both after reading.
+    private static JsonElement NumericBounds(JsonElement schema)
+    {
+        if (!schema.GetRawText().Contains("imum\":\"", StringComparison.Ordinal))
+        {
+            return schema;
+        }
+
+        var root = JsonNode.Parse(schema.GetRawText())!;
+        Fix(root);
+        return JsonSerializer.SerializeToElement(root, SchemaJsonContext.Default.JsonNode);
+
+        static void Fix(JsonNode? node)
+        {
+            switch (node)
+            {
+                case JsonArray array:
+                    foreach (var item in array)
+                    {
+                        Fix(item);
+                    }
+
+                    break;
+                case JsonObject obj:
+                    foreach (string keyword in (string[])["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"])
+                    {
+                        if (obj[keyword] is JsonValue value && value.GetValueKind() == JsonValueKind.String)
+                        {
+                            string text = value.GetValue<string>();
+                            if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out decimal number))
+                            {
+                                obj[keyword] = number;
+                            }
+                            else
+                            {
+                                obj.Remove(keyword);
+                                string existing = obj["description"] is JsonValue d && d.GetValueKind() == JsonValueKind.String ? d.GetValue<string>() + " " : "";
+                                obj["description"] = $"{existing}{keyword}: {text}.";
+                            }
+                        }
+                    }
+
+                    foreach (var property in obj.ToArray())
+                    {
+                        Fix(property.Value);
+                    }
+
+                    break;
+            }
+        }
     }
 
     // JsonSerializer names the type it rejects but not where it sits; walking the contract finds the member a user must change.

@@ -21,6 +21,10 @@ public sealed class TypeSchemaTests
 
     public sealed record TreeNode(string Label, List<TreeNode> Children);
 
+    public sealed record Payment(
+        [property: Range(typeof(decimal), "0.01", "10000000")] decimal Amount,
+        [property: Range(typeof(DateTime), "2020-01-01", "2030-12-31")] DateTime On);
+
     [Fact]
     public void Strict_form_requires_every_property_closes_objects_and_makes_optional_ones_nullable()
     {
@@ -112,4 +116,20 @@ public sealed class TypeSchemaTests
     }
 
     private static JsonElement Json(string text) => JsonDocument.Parse(text).RootElement;
+
+    [Fact]
+    public void Range_bounds_given_as_strings_become_numbers_and_bounds_no_schema_can_say_move_to_the_description()
+    {
+        var schema = TypeSchema.For<Payment>();
+
+        var properties = schema.Schema.GetProperty("properties");
+        var amount = properties.GetProperty("amount");
+        Assert.Equal((0.01m, 10_000_000m), (amount.GetProperty("minimum").GetDecimal(), amount.GetProperty("maximum").GetDecimal()));
+        var on = properties.GetProperty("on");
+        Assert.False(on.TryGetProperty("minimum", out _));
+        Assert.Contains("minimum: 2020-01-01.", on.GetProperty("description").GetString(), StringComparison.Ordinal);
+        using var tooSmall = JsonDocument.Parse("""{"amount":0,"on":"2024-05-01T00:00:00Z"}""");
+        var error = Assert.Single(schema.Validator.Validate(tooSmall.RootElement).Errors);
+        Assert.Equal(("/amount", "minimum"), (error.InstanceLocation, error.Keyword));
+    }
 }
