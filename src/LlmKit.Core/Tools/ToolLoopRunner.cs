@@ -279,12 +279,31 @@ internal sealed class ToolLoopRunner(
         return handler is null ? ToolApprovalDecision.Suspend : await handler.DecideAsync(request, cancellationToken);
     }
 
+    // The arguments of a call that never ran, for its step: what the model asked for is worth seeing in the record.
+    private static string ArgumentsText(FunctionCallContent call)
+    {
+        if (call.Arguments is null || call.Exception is not null)
+        {
+            return "{}";
+        }
+
+        try
+        {
+            return CanonicalJson.Write(JsonSerializer.SerializeToElement(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+        }
+        catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
+        {
+            return "{}";
+        }
+    }
+
     private PreparedCall Prepare(FunctionCallContent call, int index, ToolSet tools)
     {
         string name = call.Name ?? string.Empty;
         var prepared = new PreparedCall(call, index, name);
         if (index >= options.MaxCallsPerTurn)
         {
+            prepared.ArgumentsJson = ArgumentsText(call);
             prepared.Fail(ToolCallOutcome.Skipped,
                 $"Error: not executed. At most {options.MaxCallsPerTurn} tool calls run per turn and this turn asked for more; ask for the remaining calls in the next turn.");
             return prepared;
@@ -292,6 +311,7 @@ internal sealed class ToolLoopRunner(
 
         if (!tools.TryFind(name, out var tool))
         {
+            prepared.ArgumentsJson = ArgumentsText(call);
             prepared.Fail(ToolCallOutcome.UnknownTool, $"Error: there is no tool named '{name}'. Available tools: {tools.Describe()}.");
             return prepared;
         }
@@ -522,7 +542,7 @@ internal sealed class ToolLoopRunner(
     {
         if (unexecuted is not null)
         {
-            run.BeginTurn(unexecuted.Select((c, i) => new PreparedCall(c, i, c.Name ?? string.Empty)).ToArray());
+            run.BeginTurn(unexecuted.Select((c, i) => new PreparedCall(c, i, c.Name ?? string.Empty) { ArgumentsJson = ArgumentsText(c) }).ToArray());
         }
 
         // Unanswered calls would make the conversation invalid for the next request, so each gets a result saying

@@ -207,6 +207,7 @@ public sealed class ToolLoopChatClientTests
         Assert.Equal(500, result.Steps.Count);
         Assert.All(result.Steps.Take(8), s => Assert.Equal(ToolCallOutcome.Succeeded, s.Outcome));
         Assert.All(result.Steps.Skip(8), s => Assert.Equal(ToolCallOutcome.Skipped, s.Outcome));
+        Assert.Equal("""{"i":499}""", result.Steps[^1].Arguments);
         Assert.Equal(calls.Select(c => c.CallId), result.Steps.Select(s => s.CallId)); // the model's order
         AssertEveryCallAnswered(result);
     }

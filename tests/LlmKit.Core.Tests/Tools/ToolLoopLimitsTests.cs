@@ -27,6 +27,7 @@ public sealed class ToolLoopLimitsTests
         Assert.Equal(3, model.Requests.Count);
         Assert.Equal(2, tool.Invocations);
         Assert.Equal(ToolCallOutcome.Skipped, result.Steps[^1].Outcome);
+        Assert.Equal("""{"i":2}""", result.Steps[^1].Arguments); // what the model asked for stays on record
         AssertEveryCallAnswered(result);
     }
 
