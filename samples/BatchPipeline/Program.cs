@@ -47,7 +47,17 @@ else
 }
 
 using var host = builder.Build();
-await host.StartAsync(); // options are validated here: a bad setting stops the app before any document is read
+try
+{
+    await host.StartAsync(); // options are validated here: a bad setting stops the app before any document is read
+}
+catch (Exception ex) when (ex is OptionsValidationException || ex is AggregateException { InnerExceptions: [OptionsValidationException, ..] })
+{
+    var failures = (ex is AggregateException all ? all.InnerExceptions : [ex]).OfType<OptionsValidationException>().SelectMany(e => e.Failures).Distinct();
+    await Console.Error.WriteLineAsync($"Invalid settings:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", failures)}");
+    return 64;
+}
+
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 var options = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
 var classifier = host.Services.GetRequiredService<BatchClassifier>();
@@ -86,10 +96,10 @@ foreach (var failure in summary.Failures)
 }
 
 Console.WriteLine($"Results: {summary.ResultsPath} ({summary.ResultCount} of {summary.Total} documents)");
-Environment.ExitCode = summary.StopReason switch
+await host.StopAsync(CancellationToken.None);
+return summary.StopReason switch
 {
     BatchStopReason.Cancelled => 130,
     BatchStopReason.BudgetExhausted => 2,
     _ => summary.Failures.Count > 0 ? 1 : 0,
 };
-await host.StopAsync(CancellationToken.None);
