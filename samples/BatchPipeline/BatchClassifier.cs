@@ -234,6 +234,8 @@ public sealed class BatchClassifier
         }
         catch (LlmException ex) when (ex.Kind == LlmErrorKind.BudgetExceeded)
         {
+            // Stop at the first refusal rather than waiting for the calls in flight to settle below their
+            // reservations: simpler, and it errs on the side of spending less. Nothing was sent for this document.
             _logger.LogInformation("Run budget reached at {Document}: {Message}", document.Name, ex.Message);
             return null;
         }
