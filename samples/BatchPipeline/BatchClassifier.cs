@@ -205,7 +205,16 @@ public sealed class BatchClassifier
     private async Task<ProgressEntry?> ClassifyAsync(DocumentFile document, string runId, CancellationToken cancellationToken)
     {
         // Read again rather than trusting the plan: the hash recorded must be the hash of what the model saw.
-        string text = await File.ReadAllTextAsync(document.FullPath, cancellationToken);
+        string text;
+        try
+        {
+            text = await File.ReadAllTextAsync(document.FullPath, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Failure(document, document.Sha256, runId, $"Unreadable: {ex.Message}", attempts: 0, usage: null);
+        }
+
         string sha256 = Sha256(text);
         if (string.IsNullOrWhiteSpace(text))
         {

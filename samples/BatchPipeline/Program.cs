@@ -12,11 +12,15 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
-var builder = Host.CreateApplicationBuilder(args);
-builder.Configuration.AddCommandLine(args, BatchOptions.SwitchMappings.ToDictionary());
-if (args is [var folder, ..] && !folder.StartsWith('-'))
+// A leading argument that is not a switch is the input folder. It is taken out before the command-line configuration
+// sees the arguments: that provider reads "/path" as a switch (Windows style) and would swallow the next argument.
+string? inputArgument = args is [var first, ..] && !first.StartsWith('-') ? first : null;
+string[] switches = inputArgument is null ? args : args[1..];
+var builder = Host.CreateApplicationBuilder(switches);
+builder.Configuration.AddCommandLine(switches, BatchOptions.SwitchMappings.ToDictionary());
+if (inputArgument is not null)
 {
-    builder.Configuration.AddInMemoryCollection([new($"{BatchOptions.SectionName}:{nameof(BatchOptions.InputFolder)}", folder)]);
+    builder.Configuration.AddInMemoryCollection([new($"{BatchOptions.SectionName}:{nameof(BatchOptions.InputFolder)}", inputArgument)]);
 }
 
 var llmKit = builder.Services.AddBatchClassifier();
