@@ -9,11 +9,12 @@ namespace BatchPipeline;
 /// </summary>
 public sealed class ConsoleProgressBar : IProgress<BatchProgress>, IAsyncDisposable
 {
-    private const int BarWidth = 24;
+    private const int BarWidth = 20;
     private static readonly TimeSpan RedrawEvery = TimeSpan.FromMilliseconds(100);
 
     private readonly TextWriter _output;
     private readonly bool _interactive;
+    private readonly int _maxWidth;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private BatchProgress? _latest;
@@ -24,11 +25,13 @@ public sealed class ConsoleProgressBar : IProgress<BatchProgress>, IAsyncDisposa
     /// <param name="interactive">True to redraw one line in place (a terminal); false to print plain lines (redirected output).</param>
     /// <param name="logEvery">How often a plain line is printed when not interactive.</param>
     /// <param name="timeProvider">The clock that paces the redraws.</param>
-    public ConsoleProgressBar(TextWriter output, bool interactive, TimeSpan logEvery, TimeProvider? timeProvider = null)
+    /// <param name="terminalWidth">The terminal's width: a redrawn line must not wrap, or '\r' cannot return to its start.</param>
+    public ConsoleProgressBar(TextWriter output, bool interactive, TimeSpan logEvery, TimeProvider? timeProvider = null, int terminalWidth = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
         _interactive = interactive;
+        _maxWidth = terminalWidth > 20 ? terminalWidth - 1 : int.MaxValue; // 0 or tiny: the width is unknown, do not cut
         _loop = RunAsync(interactive ? RedrawEvery : logEvery, timeProvider ?? TimeProvider.System);
     }
 
@@ -47,11 +50,12 @@ public sealed class ConsoleProgressBar : IProgress<BatchProgress>, IAsyncDisposa
             line.Append('[').Append('#', filled).Append('.', BarWidth - filled).Append("] ");
         }
 
+        // Most telling first: on a narrow terminal the line is cut at the right edge.
         string eta = p.Remaining == 0 ? "done" : p.EstimatedTimeLeft is { } left ? $"ETA {(int)left.TotalMinutes:00}:{left.Seconds:00}" : "ETA --:--";
         line.Append(CultureInfo.InvariantCulture,
-            $"{finished}/{p.Total} ({ratio:P0}) | {p.Classified} classified, {p.Failed} failed, {p.AlreadyDone} already done, {p.InFlight} in flight | ");
+            $"{finished}/{p.Total} {ratio * 100:F0}% | {p.DocumentsPerSecond:F1} docs/s | {eta} | {p.Usage.InputTokens + p.Usage.OutputTokens:N0} tokens | ${p.Usage.Cost:F4} | ");
         line.Append(CultureInfo.InvariantCulture,
-            $"{p.DocumentsPerSecond:F1} docs/s | {eta} | {p.Usage.InputTokens + p.Usage.OutputTokens:N0} tokens | ${p.Usage.Cost:F4}");
+            $"{p.Classified} classified, {p.Failed} failed, {p.AlreadyDone} already done, {p.InFlight} in flight");
         return line.ToString();
     }
 
@@ -88,6 +92,7 @@ public sealed class ConsoleProgressBar : IProgress<BatchProgress>, IAsyncDisposa
         string line = Format(progress, withBar: _interactive);
         if (_interactive)
         {
+            line = line.Length > _maxWidth ? line[.._maxWidth] : line;
             // Pad over the previous, possibly longer, line; end with a newline only when done.
             _output.Write('\r' + line.PadRight(_lastWidth) + (final ? Environment.NewLine : string.Empty));
             _lastWidth = line.Length;

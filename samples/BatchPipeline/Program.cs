@@ -72,7 +72,8 @@ Console.WriteLine($"  concurrency {options.MaxConcurrency}, run budget {(options
 BatchRunSummary summary;
 // Ctrl+C stops the host, which cancels ApplicationStopping: the run stops taking documents, cancels the calls in
 // flight and returns; everything finished before that is already in the progress file.
-await using (var bar = new ConsoleProgressBar(Console.Out, interactive: !Console.IsOutputRedirected, options.LogProgressEvery))
+bool interactive = !Console.IsOutputRedirected;
+await using (var bar = new ConsoleProgressBar(Console.Out, interactive, options.LogProgressEvery, terminalWidth: interactive ? Console.WindowWidth : int.MaxValue))
 {
     summary = await classifier.RunAsync(bar, lifetime.ApplicationStopping);
 }

@@ -14,13 +14,25 @@ public sealed class ConsoleProgressBarTests
     {
         string line = ConsoleProgressBar.Format(Halfway, withBar: true);
 
-        Assert.StartsWith("[############............]", line, StringComparison.Ordinal);
-        Assert.Contains("15/30 (50", line, StringComparison.Ordinal);
+        Assert.StartsWith("[##########..........]", line, StringComparison.Ordinal);
+        Assert.Contains("15/30 50%", line, StringComparison.Ordinal);
         Assert.Contains("9 classified, 1 failed, 5 already done, 4 in flight", line, StringComparison.Ordinal);
         Assert.Contains("2.0 docs/s", line, StringComparison.Ordinal); // 10 finished by this run in 5 s
         Assert.Contains("ETA 00:07", line, StringComparison.Ordinal);   // 15 left at 2/s
         Assert.Contains("3,400 tokens", line, StringComparison.Ordinal);
         Assert.Contains("$0.0125", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_redrawn_line_is_cut_to_the_terminal_width_so_it_never_wraps()
+    {
+        var output = new StringWriter();
+        await using (var bar = new ConsoleProgressBar(output, interactive: true, TimeSpan.FromSeconds(5), new FakeTimeProvider(), terminalWidth: 60))
+        {
+            bar.Report(Halfway);
+        }
+
+        Assert.Equal("\r" + ConsoleProgressBar.Format(Halfway, withBar: true)[..59] + Environment.NewLine, output.ToString());
     }
 
     [Fact]

@@ -15,7 +15,7 @@ public sealed class ProgramTests
 
         Assert.True(exitCode == 0, output);
         Assert.DoesNotContain('\r', output); // redirected: plain lines for CI logs, no redraws
-        Assert.Contains("8/8 (100 %)", output, StringComparison.Ordinal);
+        Assert.Contains("8/8 100%", output, StringComparison.Ordinal);
         Assert.Contains("8 classified, 0 failed, 0 already done (of 8)", output, StringComparison.Ordinal);
         Assert.Contains("concurrency 3", output, StringComparison.Ordinal);
         Assert.Equal(8, File.ReadAllLines(folder.ResultsPath).Length);
