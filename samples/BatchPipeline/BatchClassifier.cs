@@ -132,7 +132,7 @@ public sealed class BatchClassifier
         int alreadyDone = documents.Count - todo.Count;
 
         int classified = 0, failed = 0, inFlight = 0, validationRetries = 0;
-        var stop = new BudgetStop();
+        var gate = new BudgetGate();
         BatchProgress Snapshot() => new(documents.Count, alreadyDone, Volatile.Read(ref classified), Volatile.Read(ref failed),
             Volatile.Read(ref inFlight), _timeProvider.GetElapsedTime(started), _usage.Of(runId));
         progress?.Report(Snapshot());
@@ -143,15 +143,15 @@ public sealed class BatchClassifier
         {
             // Parallel.ForEachAsync pulls the next document only when a worker is free, so stopping the sequence
             // stops new work at once while the calls already admitted by the budget finish and are recorded.
-            await Parallel.ForEachAsync(stop.TakeWhileAllowed(todo), parallel, async (document, token) =>
+            await Parallel.ForEachAsync(gate.TakeWhileAllowed(todo), parallel, async (document, token) =>
             {
                 Interlocked.Increment(ref inFlight);
+                gate.Enter();
                 try
                 {
-                    var entry = await ClassifyAsync(document, runId, token);
+                    var entry = await ClassifyAsync(document, runId, gate, token);
                     if (entry is null)
                     {
-                        stop.Stop();
                         return;
                     }
 
@@ -168,12 +168,13 @@ public sealed class BatchClassifier
                 }
                 finally
                 {
+                    gate.Exit();
                     Interlocked.Decrement(ref inFlight);
                 }
 
                 progress?.Report(Snapshot());
             });
-            if (stop.IsStopped)
+            if (gate.IsSpent)
             {
                 stopReason = BatchStopReason.BudgetExhausted;
             }
@@ -201,8 +202,8 @@ public sealed class BatchClassifier
     private bool IsDone(ProgressEntry? entry, string sha256) =>
         entry is not null && entry.Sha256 == sha256 && (entry.Status == DocumentStatus.Done || !_options.RetryFailed);
 
-    /// <summary>Classifies one document; returns null when the budget refused the call (nothing to record).</summary>
-    private async Task<ProgressEntry?> ClassifyAsync(DocumentFile document, string runId, CancellationToken cancellationToken)
+    /// <summary>Classifies one document; returns null when the budget is spent (nothing to record).</summary>
+    private async Task<ProgressEntry?> ClassifyAsync(DocumentFile document, string runId, BudgetGate gate, CancellationToken cancellationToken)
     {
         // Read again rather than trusting the plan: the hash recorded must be the hash of what the model saw.
         string text;
@@ -237,21 +238,28 @@ public sealed class BatchClassifier
             .WithCallerTags(new CallerTags(Tenant: _options.Tenant, Feature: Feature, RequestId: runId));
 
         StructuredResult<TicketClassification> result;
-        try
+        while (true)
         {
-            result = await _chat.GetObjectAsync<TicketClassification>(messages, structured, cancellationToken);
-        }
-        catch (LlmException ex) when (ex.Kind == LlmErrorKind.BudgetExceeded)
-        {
-            // Stop at the first refusal rather than waiting for the calls in flight to settle below their
-            // reservations: simpler, and it errs on the side of spending less. Nothing was sent for this document.
-            _logger.LogInformation("Run budget reached at {Document}: {Message}", document.Name, ex.Message);
-            return null;
-        }
-        catch (LlmException ex)
-        {
-            // Retries (rate limits, overload) already happened in the resilience stage: this document failed for now.
-            return Failure(document, sha256, runId, $"{ex.Kind}: {ex.Message}", attempts: 1, usage: null);
+            try
+            {
+                result = await _chat.GetObjectAsync<TicketClassification>(messages, structured, cancellationToken);
+                break;
+            }
+            catch (LlmException ex) when (ex.Kind == LlmErrorKind.BudgetExceeded)
+            {
+                // Nothing was sent. Calls in flight hold their worst case until they settle at their real, lower
+                // cost, so a refusal while others run may only mean "not yet": wait for one to finish and try again.
+                if (!await gate.WaitForSettlementAsync(cancellationToken))
+                {
+                    _logger.LogInformation("Run budget spent at {Document}: {Message}", document.Name, ex.Message);
+                    return null;
+                }
+            }
+            catch (LlmException ex)
+            {
+                // Retries (rate limits, overload) already happened in the resilience stage: this document failed for now.
+                return Failure(document, sha256, runId, $"{ex.Kind}: {ex.Message}", attempts: 1, usage: null);
+            }
         }
 
         var usage = result.Usage;
@@ -315,20 +323,57 @@ public sealed class BatchClassifier
     /// <summary>One line of the results file.</summary>
     private sealed record ResultLine(string Document, TicketCategory Category, int Priority, Sentiment Sentiment, string Summary, string Sha256);
 
-    /// <summary>Stops handing out documents once the budget refused a call.</summary>
-    private sealed class BudgetStop
+    /// <summary>
+    /// Tells "the budget is spent" from "the budget is held by calls in flight": a refused call waits until another
+    /// document finishes and tries again; a call refused while no other document is being classified means the
+    /// budget is spent, and then no new document starts.
+    /// </summary>
+    private sealed class BudgetGate
     {
-        private volatile bool _stopped;
+        private int _working; // documents being classified, not counting those waiting after a refusal
+        private volatile bool _spent;
+        private TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-        public bool IsStopped => _stopped;
+        public bool IsSpent => _spent;
 
-        public void Stop() => _stopped = true;
+        public void Enter() => Interlocked.Increment(ref _working);
+
+        public void Exit()
+        {
+            Interlocked.Decrement(ref _working);
+            Signal();
+        }
+
+        /// <summary>Waits after a refusal; true to try again, false when the budget is spent.</summary>
+        public async Task<bool> WaitForSettlementAsync(CancellationToken cancellationToken)
+        {
+            // Take the signal before counting, so a document finishing in between still wakes this one.
+            var finished = Volatile.Read(ref _finished).Task;
+            if (Interlocked.Decrement(ref _working) == 0)
+            {
+                _spent = true;
+                Interlocked.Increment(ref _working);
+                Signal(); // wake the others waiting: they stop too
+                return false;
+            }
+
+            try
+            {
+                await finished.WaitAsync(cancellationToken);
+            }
+            finally
+            {
+                Interlocked.Increment(ref _working);
+            }
+
+            return !_spent;
+        }
 
         public IEnumerable<DocumentFile> TakeWhileAllowed(IEnumerable<DocumentFile> documents)
         {
             foreach (var document in documents)
             {
-                if (_stopped)
+                if (_spent)
                 {
                     yield break;
                 }
@@ -336,5 +381,8 @@ public sealed class BatchClassifier
                 yield return document;
             }
         }
+
+        private void Signal() =>
+            Interlocked.Exchange(ref _finished, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }
