@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using LlmKit.Usage;
+
+namespace BatchPipeline;
+
+/// <summary>Totals of the model calls of one run, as the usage ledger recorded them.</summary>
+public sealed record RunUsageTotals(long Calls, long InputTokens, long OutputTokens, decimal Cost, long TransportRetries, long RejectedByBudget);
+
+/// <summary>
+/// A usage-ledger sink that adds up every call per run (the run id is the calls' request id), so the progress bar
+/// and the summary show what the ledger — not the pipeline's own guess — says was spent, retries and failed calls included.
+/// </summary>
+public sealed class RunUsage : IUsageSink
+{
+    private readonly ConcurrentDictionary<string, Totals> _runs = new(StringComparer.Ordinal);
+
+    public ValueTask WriteAsync(UsageEntry entry, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (entry.RequestId is { } runId)
+        {
+            _runs.GetOrAdd(runId, _ => new Totals()).Add(entry);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>Returns the totals of one run so far.</summary>
+    public RunUsageTotals Of(string runId) => _runs.TryGetValue(runId, out var totals) ? totals.Read() : new(0, 0, 0, 0m, 0, 0);
+
+    private sealed class Totals
+    {
+        private readonly Lock _lock = new();
+        private RunUsageTotals _value = new(0, 0, 0, 0m, 0, 0);
+
+        public void Add(UsageEntry entry)
+        {
+            bool rejected = entry.ErrorKind == LlmKit.Errors.LlmErrorKind.BudgetExceeded;
+            lock (_lock)
+            {
+                _value = new(
+                    _value.Calls + (rejected ? 0 : 1),
+                    _value.InputTokens + entry.InputTokens,
+                    _value.OutputTokens + entry.OutputTokens,
+                    _value.Cost + (entry.Cost ?? 0m),
+                    _value.TransportRetries + Math.Max(0, entry.Attempts - 1),
+                    _value.RejectedByBudget + (rejected ? 1 : 0));
+            }
+        }
+
+        public RunUsageTotals Read()
+        {
+            lock (_lock)
+            {
+                return _value;
+            }
+        }
+    }
+}
