@@ -4,9 +4,9 @@ using Microsoft.Extensions.AI;
 namespace StructuredExtraction;
 
 /// <summary>
-/// Prints every model call of one extraction and, from the second on, what LlmKit sent back to the model: the
-/// validation errors of the previous answer. A StructuredResult keeps the errors only when it fails, so a retry that
-/// ended well would otherwise be invisible; wrap the client like this when you want to see (or log) the retries.
+/// Prints every model call of one extraction as it happens and, from the second on, what LlmKit sent back to the
+/// model: the validation errors of the previous answer. After the call, StructuredResult.Rejections lists the same
+/// rejected answers and their errors (log those in an app); this wrapper exists to show them live, attempt by attempt.
 /// </summary>
 public sealed class AttemptLogChatClient(IChatClient innerClient, TextWriter output) : DelegatingChatClient(innerClient)
 {

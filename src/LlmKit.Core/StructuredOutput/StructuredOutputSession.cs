@@ -18,6 +18,7 @@ internal sealed class StructuredOutputSession<T>
     private readonly StructuredOutputOptions _options;
     private readonly List<ChatMessage> _conversation;
     private readonly List<string> _rawOutputs = [];
+    private readonly List<StructuredOutputRejection> _rejections = [];
     private readonly UsageDetails _usage = new();
     private readonly bool _strict;
     private bool _truncationRetried;
@@ -123,6 +124,8 @@ internal sealed class StructuredOutputSession<T>
             {
                 // One extra call with a larger limit, outside MaxAttempts: the answer was not wrong, only too long.
                 _truncationRetried = true;
+                _rejections.Add(new StructuredOutputRejection(Attempts, raw ?? string.Empty,
+                    [new JsonSchemaError(string.Empty, "truncated", "The answer was cut off at the output-token limit; asked again with a larger limit.", "#")]));
                 MaxOutputTokensOverride = more;
                 Attempts--;
                 return null;
@@ -133,21 +136,24 @@ internal sealed class StructuredOutputSession<T>
 
         if (string.IsNullOrWhiteSpace(raw))
         {
+            JsonSchemaError empty = new(string.Empty, "json", "The answer was empty. Reply with the JSON value.", "#");
+            _rejections.Add(new StructuredOutputRejection(Attempts, raw ?? string.Empty, [empty]));
             if (!CanAttempt)
             {
                 return Fail(StructuredOutputFailureKind.Empty, "The model gave an empty answer.", [], response);
             }
 
-            FeedBack(response, callId, [new JsonSchemaError(string.Empty, "json", "The answer was empty. Reply with the JSON value.", "#")]);
+            FeedBack(response, callId, [empty]);
             return null;
         }
 
         var (value, errors) = Read(raw);
         if (errors.Count == 0)
         {
-            return new StructuredResult<T>(value, null, _usage, Attempts, Strategy, response);
+            return new StructuredResult<T>(value, null, _usage, Attempts, Strategy, response, _rejections.ToArray());
         }
 
+        _rejections.Add(new StructuredOutputRejection(Attempts, raw, errors));
         if (!CanAttempt)
         {
             return Fail(StructuredOutputFailureKind.Invalid, $"The answer was still invalid after {Attempts} attempt(s).", errors, response);
@@ -158,7 +164,7 @@ internal sealed class StructuredOutputSession<T>
     }
 
     public StructuredResult<T> Fail(StructuredOutputFailureKind kind, string message, IReadOnlyList<JsonSchemaError> errors, ChatResponse? response, string? refusal = null) =>
-        new(default, new StructuredOutputFailure(kind, message, errors, _rawOutputs.ToArray(), refusal), _usage, Attempts, Strategy, response);
+        new(default, new StructuredOutputFailure(kind, message, errors, _rawOutputs.ToArray(), refusal), _usage, Attempts, Strategy, response, _rejections.ToArray());
 
     /// <summary>Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations, then the call's own check.</summary>
     public (T? Value, IReadOnlyList<JsonSchemaError> Errors) Read(string raw)

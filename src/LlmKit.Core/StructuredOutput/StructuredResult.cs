@@ -12,9 +12,12 @@ public sealed class StructuredResult<T>
 {
     private readonly T? _value;
 
-    internal StructuredResult(T? value, StructuredOutputFailure? failure, UsageDetails usage, int attempts, StructuredOutputStrategy strategy, ChatResponse? lastResponse)
+    internal StructuredResult(
+        T? value, StructuredOutputFailure? failure, UsageDetails usage, int attempts, StructuredOutputStrategy strategy, ChatResponse? lastResponse,
+        IReadOnlyList<StructuredOutputRejection> rejections)
     {
         _value = value;
+        Rejections = rejections;
         Failure = failure;
         Usage = usage;
         Attempts = attempts;
@@ -45,6 +48,12 @@ public sealed class StructuredResult<T>
     /// <summary>Gets the model's last response, when there was one.</summary>
     public ChatResponse? LastResponse { get; }
 
+    /// <summary>
+    /// Gets every answer that was not accepted, in order, with what was wrong with it: on success, the attempts that
+    /// were corrected (worth logging: they show where prompts or types confuse the model); on failure, all of them.
+    /// </summary>
+    public IReadOnlyList<StructuredOutputRejection> Rejections { get; }
+
     /// <summary>Returns the value when there is one.</summary>
     /// <param name="value">The value, on success.</param>
     /// <returns><see langword="true"/> on success.</returns>
@@ -57,3 +66,9 @@ public sealed class StructuredResult<T>
     /// <inheritdoc />
     public override string ToString() => IsSuccess ? $"Success after {Attempts} attempt(s)" : Failure.ToString();
 }
+
+/// <summary>An answer <c>GetObjectAsync</c> did not accept.</summary>
+/// <param name="Attempt">The attempt (1-based) that produced it.</param>
+/// <param name="RawOutput">The answer as the model gave it.</param>
+/// <param name="Errors">What was wrong: the errors that were sent back, or that ended the call.</param>
+public sealed record StructuredOutputRejection(int Attempt, string RawOutput, IReadOnlyList<Schema.JsonSchemaError> Errors);

@@ -49,6 +49,9 @@ public sealed class GetObjectAsyncTests
         Assert.Equal(ChatRole.User, retry[2].Role);
         Assert.Contains("/age: Must be at most 130, but is 236.", retry[2].Text, StringComparison.Ordinal);
         Assert.Equal(3, retry.Count);
+        // The corrected attempt stays on record for logging, with the errors it was sent back with.
+        var rejected = Assert.Single(result.Rejections);
+        Assert.Equal((1, Wrong, "/age"), (rejected.Attempt, rejected.RawOutput, Assert.Single(rejected.Errors).InstanceLocation));
     }
 
     [Fact]
@@ -64,6 +67,7 @@ public sealed class GetObjectAsyncTests
         Assert.Equal(StructuredOutputFailureKind.Invalid, result.Failure.Kind);
         Assert.Equal(answers, result.Failure.RawOutputs);
         Assert.Equal(3, result.Attempts);
+        Assert.Equal([(1, "json"), (2, "required"), (3, "minimum")], result.Rejections.Select(r => (r.Attempt, r.Errors[0].Keyword)));
         var error = Assert.Single(result.Failure.Errors);
         Assert.Equal(("/age", "minimum"), (error.InstanceLocation, error.Keyword));
         Assert.Contains("not valid JSON", scripted.Requests[1].Messages[^1].Text, StringComparison.Ordinal);
