@@ -19,13 +19,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds LlmKit retrieval to an <see cref="LlmKitBuilder"/>.</summary>
 public static class RetrievalLlmKitBuilderExtensions
 {
+    /// <summary>The configuration section the options bind from: <c>LlmKit:Retrieval</c>.</summary>
+    public const string ConfigurationSection = LlmKitBuilder.ConfigurationSection + ":Retrieval";
+
     /// <summary>
     /// Registers singletons for a <see cref="Bm25Index"/>, a <see cref="VectorIndex"/>, a <see cref="ChunkStore"/>, an
     /// <see cref="IngestionPipeline"/> and a <see cref="HybridRetriever"/> (using any registered <see cref="IReranker"/>).
     /// An <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> is used when registered; otherwise the offline
     /// <see cref="HashingEmbeddingGenerator"/> is. The default chunker is a <see cref="RecursiveChunker"/> over the
-    /// registered <see cref="ITokenCounter"/>; register an <see cref="IChunker"/> to replace it. Options are validated
-    /// when the host starts.
+    /// registered <see cref="ITokenCounter"/>; register an <see cref="IChunker"/> to replace it. Options bind from
+    /// <c>LlmKit:Retrieval</c> (unknown keys rejected), then <paramref name="configure"/>, and are validated when the
+    /// host starts.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="configure">Sets options.</param>
@@ -34,7 +38,7 @@ public static class RetrievalLlmKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var services = builder.Services;
-        var options = services.AddOptions<RetrievalOptions>();
+        var options = services.AddOptions<RetrievalOptions>().BindLlmKitConfiguration(ConfigurationSection);
         if (configure is not null)
         {
             options.Configure(configure);
