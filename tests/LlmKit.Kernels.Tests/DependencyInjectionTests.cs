@@ -28,6 +28,7 @@ public sealed class DependencyInjectionTests
         using var host = builder.Build();
 
         var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(CancellationToken.None));
-        Assert.Contains("KernelOptions", ex.Message);
+        Assert.Contains("KernelOptions.MaxDegreeOfParallelism", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("-3", ex.Message, StringComparison.Ordinal);
     }
 }

@@ -26,23 +26,27 @@ public static class KernelServiceCollectionExtensions
             builder.Configure(configure);
         }
 
-        builder.Validate(
-            static o =>
-            {
-                try
-                {
-                    o.Validate();
-                    return true;
-                }
-                catch (ArgumentOutOfRangeException)
-                {
-                    return false;
-                }
-            },
-            "KernelOptions has a value out of range; see KernelOptions.Validate for the allowed ranges.")
-            .ValidateOnStart();
+        builder.ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KernelOptions>, KernelOptionsValidator>());
         services.TryAddSingleton(static sp => new SimilarityKernels(
             sp.GetRequiredService<IOptions<KernelOptions>>(), sp.GetService<ILogger<SimilarityKernels>>()));
         return services;
+    }
+
+    // Reports KernelOptions.Validate's own message, which names the setting, its value and the allowed range.
+    private sealed class KernelOptionsValidator : IValidateOptions<KernelOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, KernelOptions options)
+        {
+            try
+            {
+                options.Validate();
+                return ValidateOptionsResult.Success;
+            }
+            catch (ArgumentOutOfRangeException ex)
+            {
+                return ValidateOptionsResult.Fail($"KernelOptions.{ex.ParamName}: {ex.Message}");
+            }
+        }
     }
 }
