@@ -20,3 +20,8 @@ export LLMKIT_TIKTOKEN_NODE_MODULES="$LLMKIT_TIKTOKEN_DIR/node_modules"
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
+
+# Shared state (PostgreSQL stores, pgvector retrieval) and the Redis cache test run against real servers that the test
+# fixtures start in temporary folders: PostgreSQL 15 with pgvector built from the vendored source, and redis-server.
+bash .ci/vendor/install-postgres.sh
+command -v redis-server >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; }

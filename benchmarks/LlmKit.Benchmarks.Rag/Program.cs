@@ -244,12 +244,11 @@ static string FindCranfield()
 {
     for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
     {
-        string candidate = Path.Combine(dir.FullName, "..", "shared", "peers", "ir", "cranfield");
-        if (File.Exists(Path.Combine(dir.FullName, "LlmKit.sln")) && Directory.Exists(candidate))
+        if (File.Exists(Path.Combine(dir.FullName, "LlmKit.sln")))
         {
-            return candidate;
+            return Path.Combine(dir.FullName, "tests", "data", "cranfield");
         }
     }
 
-    return Environment.GetEnvironmentVariable("LLMKIT_PEERS") is { } peers ? Path.Combine(peers, "ir", "cranfield") : throw new DirectoryNotFoundException("Cranfield not found next to the repository; set LLMKIT_PEERS.");
+    throw new DirectoryNotFoundException("No LlmKit.sln above the benchmark; Cranfield lives in the repository at tests/data/cranfield.");
 }

@@ -93,14 +93,13 @@ public class ProviderOverhead
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
-            string candidate = Path.Combine(dir.FullName, "..", "shared", "peers", "provider-recordings");
-            if (File.Exists(Path.Combine(dir.FullName, "LlmKit.sln")) && Directory.Exists(candidate))
+            if (File.Exists(Path.Combine(dir.FullName, "LlmKit.sln")))
             {
-                return candidate;
+                return Path.Combine(dir.FullName, "tests", "data", "provider-recordings");
             }
         }
 
-        throw new DirectoryNotFoundException("../shared/peers/provider-recordings not found");
+        throw new DirectoryNotFoundException("No LlmKit.sln above the benchmark; the recordings live in the repository at tests/data/provider-recordings.");
     }
 
     private sealed class Canned(byte[] body, string type) : HttpMessageHandler

@@ -4,7 +4,7 @@ using LlmKit.Tests.Shared;
 
 namespace LlmKit.Core.Tests.Schema;
 
-/// <summary>Loads the official JSON-Schema-Test-Suite (draft 2020-12) from the shared peers folder.</summary>
+/// <summary>Loads the official JSON-Schema-Test-Suite (draft 2020-12) from tests/data.</summary>
 internal static class JsonSchemaTestSuite
 {
     /// <summary>The keyword files issue 3 holds the validator to.</summary>
@@ -88,7 +88,7 @@ internal static class JsonSchemaTestSuite
 
     private static IEnumerable<SuiteCase> LoadFile(string file)
     {
-        string path = PeerData.PathOf("json-schema-test-suite", "draft2020-12", file + ".json");
+        string path = TestData.PathOf("json-schema-test-suite", "draft2020-12", file + ".json");
         using var document = JsonDocument.Parse(File.ReadAllText(path));
         var cases = new List<SuiteCase>();
         int group = 0;
@@ -113,7 +113,7 @@ internal static class JsonSchemaTestSuite
     private static JsonSchemaValidatorOptions LoadRemotes()
     {
         var options = new JsonSchemaValidatorOptions();
-        string root = PeerData.PathOf("json-schema-test-suite", "remotes");
+        string root = TestData.PathOf("json-schema-test-suite", "remotes");
         foreach (string path in Directory.EnumerateFiles(root, "*.json", SearchOption.AllDirectories))
         {
             string relative = Path.GetRelativePath(root, path).Replace('\\', '/');

@@ -6,7 +6,7 @@ using Microsoft.Extensions.AI;
 namespace LlmKit.Tests.Tokens;
 
 /// <summary>
-/// Turns the OpenAI chat requests in <c>../shared/peers/provider-recordings/openai</c> into Microsoft.Extensions.AI
+/// Turns the OpenAI chat requests in <c>tests/data/provider-recordings/openai</c> into Microsoft.Extensions.AI
 /// messages and options, paired with the <c>prompt_tokens</c> OpenAI billed for them.
 /// </summary>
 internal static partial class RecordedOpenAIRequests
@@ -16,7 +16,7 @@ internal static partial class RecordedOpenAIRequests
     public static IReadOnlyList<Case> Load()
     {
         var cases = new List<Case>();
-        foreach (string path in Directory.GetFiles(PeerData.PathOf("provider-recordings", "openai"), "*.json").Order(StringComparer.Ordinal))
+        foreach (string path in Directory.GetFiles(TestData.PathOf("provider-recordings", "openai"), "*.json").Order(StringComparer.Ordinal))
         {
             string file = Path.GetFileNameWithoutExtension(path);
             if (file.StartsWith("compat-", StringComparison.Ordinal))

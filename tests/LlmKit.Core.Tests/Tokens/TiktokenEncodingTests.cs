@@ -25,7 +25,7 @@ public class TiktokenEncodingTests
     [Fact]
     public void Every_o200k_and_cl100k_vector_of_the_gpt_tokenizer_test_plans_encodes_to_the_expected_ids()
     {
-        string[] blocks = File.ReadAllText(PeerData.PathOf("tokenizer", "gpt-tokenizer-TestPlans.txt")).Split("\n\n");
+        string[] blocks = File.ReadAllText(TestData.PathOf("tokenizer", "gpt-tokenizer-TestPlans.txt")).Split("\n\n");
         int checkedCount = 0;
         foreach (string block in blocks)
         {

@@ -77,7 +77,7 @@ internal sealed class TiktokenOracleFactAttribute : FactAttribute
 /// <summary>The parity corpus in <c>Tokens/corpus</c>, read without dropping byte-order marks or unpaired surrogates.</summary>
 internal static class TokenCorpus
 {
-    public static string TokensFolder => Path.Combine(LlmKit.Tests.Shared.PeerData.RepositoryRoot, "tests", "LlmKit.Core.Tests", "Tokens");
+    public static string TokensFolder => Path.Combine(LlmKit.Tests.Shared.TestData.RepositoryRoot, "tests", "LlmKit.Core.Tests", "Tokens");
 
     public static IReadOnlyList<(string Name, string Text)> Files()
     {

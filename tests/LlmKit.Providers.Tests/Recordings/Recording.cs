@@ -15,7 +15,7 @@ public enum SseChunking
     SevenBytes,
 }
 
-/// <summary>One recorded interaction of a cassette in ../shared/peers/provider-recordings (format llmkit-recording/v1).</summary>
+/// <summary>One recorded interaction of a cassette in tests/data/provider-recordings (format llmkit-recording/v1).</summary>
 internal sealed record RecordedInteraction(JsonObject Request, int Status, IReadOnlyList<KeyValuePair<string, string>> Headers, string Body, bool Sse)
 {
     public JsonNode? RequestBody => Request["body"];
@@ -38,7 +38,7 @@ internal sealed class Recording
 
     public static Recording Load(string provider, string name)
     {
-        var root = JsonNode.Parse(File.ReadAllText(PeerData.PathOf("provider-recordings", provider, name + ".json")))!.AsObject();
+        var root = JsonNode.Parse(File.ReadAllText(TestData.PathOf("provider-recordings", provider, name + ".json")))!.AsObject();
         var interactions = new List<RecordedInteraction>();
         foreach (var item in root["interactions"]!.AsArray())
         {

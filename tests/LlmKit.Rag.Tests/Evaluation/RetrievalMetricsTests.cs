@@ -49,7 +49,7 @@ public class RetrievalMetricsTests
     [Fact]
     public void Cranfield_loads_with_queries_numbered_by_position_and_bm25_reaches_a_known_quality()
     {
-        var collection = CranfieldCollection.Load(PeerData.PathOf("ir", "cranfield"));
+        var collection = CranfieldCollection.Load(TestData.PathOf("cranfield"));
 
         Assert.Equal(1400, collection.Documents.Count);
         Assert.Equal(225, collection.Queries.Count);
