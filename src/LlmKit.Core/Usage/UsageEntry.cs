@@ -11,6 +11,21 @@ namespace LlmKit.Usage;
 /// </remarks>
 public sealed record UsageEntry
 {
+    /// <summary>
+    /// Gets the entry's unique id, assigned once when the ledger creates it; stores that persist entries use it to make
+    /// a retried write idempotent.
+    /// </summary>
+    public string Id { get; init; } = Guid.CreateVersion7().ToString("N");
+
+    /// <summary>
+    /// Gets the id of the logical call this upstream call belongs to: every retry, fallback, tool-loop turn and
+    /// structured-output re-ask of one call from the app carries the same id.
+    /// </summary>
+    public string? LogicalCallId { get; init; }
+
+    /// <summary>Gets how the logical call reached the client that made this upstream call.</summary>
+    public UsageRoute Route { get; init; }
+
     /// <summary>Gets when the call started.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
