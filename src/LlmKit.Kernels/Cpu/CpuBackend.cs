@@ -18,6 +18,11 @@ internal sealed class CpuBackend(KernelOptions options)
 
         // Built here, before any thread starts, because the kernels share them read-only.
         _ = queries.TileValues;
+        if (matrix.Storage == EmbeddingStorage.Float16 && queries.FitsFloat16Scale)
+        {
+            _ = queries.ScaledValues;
+            _ = queries.ScaledTileValues;
+        }
         if (matrix.Storage == EmbeddingStorage.Int8)
         {
             queries.PrepareInt8(matrix.PaddedDimensions);

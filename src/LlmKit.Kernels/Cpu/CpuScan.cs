@@ -22,6 +22,9 @@ internal static class CpuScan
                 case EmbeddingStorage.Float32:
                     FloatScan<Float32Loader>.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
                     return;
+                case EmbeddingStorage.Float16 when queries.FitsFloat16Scale:
+                    FloatScan<Float16ScaledLoader>.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
+                    return;
                 case EmbeddingStorage.Float16:
                     FloatScan<Float16Loader>.Run(matrix, queries, metric, filter, blockStart, blockEnd, collectors);
                     return;

@@ -1,4 +1,5 @@
 using LlmKit.Kernels;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -10,17 +11,31 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Adds the similarity kernels to an <see cref="IServiceCollection"/>.</summary>
 public static class KernelServiceCollectionExtensions
 {
+    /// <summary>The configuration section the options bind from: <c>LlmKit:Kernels</c>.</summary>
+    public const string ConfigurationSection = "LlmKit:Kernels";
+
     /// <summary>
-    /// Registers one <see cref="SimilarityKernels"/> singleton; its <see cref="KernelOptions"/> are validated when the
-    /// host starts.
+    /// Registers one <see cref="SimilarityKernels"/> singleton. Its <see cref="KernelOptions"/> bind from the
+    /// configuration section <c>LlmKit:Kernels</c> when the app registered an <see cref="IConfiguration"/> (a key the
+    /// options do not have is an error, so a misspelt setting stops the host), then <paramref name="configure"/> runs,
+    /// and the result is validated when the host starts.
     /// </summary>
     /// <param name="services">The service collection.</param>
-    /// <param name="configure">Sets options; omitted, the defaults apply (automatic backend, all processors).</param>
+    /// <param name="configure">Sets options; omitted, configuration and the defaults apply (automatic backend, all processors).</param>
     /// <returns>The service collection.</returns>
     public static IServiceCollection AddSimilarityKernels(this IServiceCollection services, Action<KernelOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(services);
         var builder = services.AddOptions<KernelOptions>();
+        // The same rule as LlmKit.Core's LlmKitConfiguration.Bind, restated here because LlmKit.Kernels stands alone and
+        // does not depend on LlmKit.Core.
+        builder.Configure<IServiceProvider>(static (options, provider) =>
+        {
+            if (provider.GetService(typeof(IConfiguration)) is IConfiguration configuration)
+            {
+                configuration.GetSection(ConfigurationSection).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+            }
+        });
         if (configure is not null)
         {
             builder.Configure(configure);
@@ -45,7 +60,7 @@ public static class KernelServiceCollectionExtensions
             }
             catch (ArgumentOutOfRangeException ex)
             {
-                return ValidateOptionsResult.Fail($"KernelOptions.{ex.ParamName}: {ex.Message}");
+                return ValidateOptionsResult.Fail($"KernelOptions.{ex.ParamName} ({ConfigurationSection}:{ex.ParamName}): {ex.Message}");
             }
         }
     }

@@ -4,14 +4,17 @@ namespace LlmKit.Kernels;
 public enum KernelBackend
 {
     /// <summary>
-    /// CUDA when a driver, a GPU and the compiled kernels are present and the work is at least
-    /// <see cref="KernelOptions.CudaMinimumWork"/>; the CPU otherwise.
+    /// The GPU when an accelerator is present (see <see cref="SimilarityKernels.GpuStatus"/>) and the work is at least
+    /// <see cref="KernelOptions.GpuMinimumWork"/>; the CPU otherwise.
     /// </summary>
     Auto = 0,
 
     /// <summary>Always the CPU (SIMD, multi-threaded).</summary>
     Cpu = 1,
 
-    /// <summary>Always CUDA; a call fails with <see cref="InvalidOperationException"/> stating why when CUDA cannot be used.</summary>
-    Cuda = 2,
+    /// <summary>
+    /// Always the GPU (CUDA, else OpenCL, through ILGPU); a call fails with <see cref="InvalidOperationException"/> stating
+    /// why when no accelerator can be used.
+    /// </summary>
+    Gpu = 2,
 }

@@ -10,20 +10,20 @@ public static class KernelConstants
     public const int MaxDegreeOfParallelismLimit = 1024;
 
     /// <summary>
-    /// The default <see cref="KernelOptions.CudaMinimumWork"/>: 2^30 multiply-adds (rows × dimensions × queries), about a
+    /// The default <see cref="KernelOptions.GpuMinimumWork"/>: 2^30 multiply-adds (rows × dimensions × queries), about a
     /// 3-million-row 384-dimension scan for one query. Below that, transfers and launches cost more than the CPU scan.
     /// </summary>
-    public const long DefaultCudaMinimumWork = 1L << 30;
+    public const long DefaultGpuMinimumWork = 1L << 30;
 
-    /// <summary>The default <see cref="KernelOptions.Int8RerankFactor"/>.</summary>
-    public const int DefaultInt8RerankFactor = 8;
+    /// <summary>The default <see cref="KernelOptions.RescoreFactor"/>.</summary>
+    public const int DefaultRescoreFactor = 8;
 
-    /// <summary>The largest accepted <see cref="KernelOptions.Int8RerankFactor"/>.</summary>
-    public const int MaxInt8RerankFactor = 1024;
+    /// <summary>The largest accepted <see cref="KernelOptions.RescoreFactor"/>.</summary>
+    public const int MaxRescoreFactor = 1024;
 
     /// <summary>The default <see cref="KernelOptions.ParallelThresholdRows"/>.</summary>
     public const int DefaultParallelThresholdRows = 32_768;
 
-    /// <summary>The largest k a CUDA kernel selects on the device; larger k runs on the CPU.</summary>
-    public const int CudaMaxK = 256;
+    /// <summary>The largest k (candidates kept, for int8 or re-scored matrices) the GPU selects on the device; larger k runs on the CPU.</summary>
+    public const int GpuMaxK = 128;
 }

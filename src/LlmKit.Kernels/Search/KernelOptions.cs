@@ -24,29 +24,30 @@ public sealed class KernelOptions
     public int ParallelThresholdRows { get; set; } = KernelConstants.DefaultParallelThresholdRows;
 
     /// <summary>
-    /// Gets or sets the least work (rows × dimensions × queries) for which <see cref="KernelBackend.Auto"/> uses CUDA.
+    /// Gets or sets the least work (rows × dimensions × queries) for which <see cref="KernelBackend.Auto"/> uses the GPU.
     /// </summary>
-    /// <value>The default value is <see cref="KernelConstants.DefaultCudaMinimumWork"/>. Valid values are 0 or more.</value>
+    /// <value>The default value is <see cref="KernelConstants.DefaultGpuMinimumWork"/>. Valid values are 0 or more.</value>
     [Range(0, long.MaxValue)]
-    public long CudaMinimumWork { get; set; } = KernelConstants.DefaultCudaMinimumWork;
+    public long GpuMinimumWork { get; set; } = KernelConstants.DefaultGpuMinimumWork;
 
-    /// <summary>Gets or sets the CUDA device used.</summary>
+    /// <summary>Gets or sets which device of the chosen accelerator (CUDA, else OpenCL) is used.</summary>
     /// <value>The default value is 0, the first device. Valid values are 0 or more.</value>
     [Range(0, int.MaxValue)]
-    public int CudaDeviceOrdinal { get; set; }
+    public int GpuDeviceIndex { get; set; }
 
     /// <summary>
-    /// Gets or sets how many candidates per requested result an <see cref="EmbeddingStorage.Int8"/> scan keeps for exact
-    /// re-scoring: the scan ranks rows with an 8-bit copy of the query, keeps k × this factor, and re-scores those
-    /// with the float query.
+    /// Gets or sets how many candidates per requested result a compact scan keeps for exact re-scoring: an
+    /// <see cref="EmbeddingStorage.Int8"/> scan (which ranks with an 8-bit copy of the query), or any matrix that keeps a
+    /// re-scoring copy (<see cref="EmbeddingMatrix.RescoringStorage"/>), keeps k × this factor candidates and re-scores
+    /// them with the float query against the most precise rows it holds.
     /// </summary>
     /// <value>
-    /// The default value is <see cref="KernelConstants.DefaultInt8RerankFactor"/>. Valid values are 1 to
-    /// <see cref="KernelConstants.MaxInt8RerankFactor"/>.
+    /// The default value is <see cref="KernelConstants.DefaultRescoreFactor"/>. Valid values are 1 to
+    /// <see cref="KernelConstants.MaxRescoreFactor"/>.
     /// </value>
-    /// <remarks>Higher values trade a little speed for fewer rank swaps caused by quantizing the query.</remarks>
-    [Range(1, KernelConstants.MaxInt8RerankFactor)]
-    public int Int8RerankFactor { get; set; } = KernelConstants.DefaultInt8RerankFactor;
+    /// <remarks>Higher values trade a little speed for fewer true results lost to the compact scan's rounding.</remarks>
+    [Range(1, KernelConstants.MaxRescoreFactor)]
+    public int RescoreFactor { get; set; } = KernelConstants.DefaultRescoreFactor;
 
     /// <summary>Throws when a setting is out of range.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A setting is outside its documented range.</exception>
@@ -59,11 +60,11 @@ public sealed class KernelOptions
 
         CheckRange(MaxDegreeOfParallelism, 0, KernelConstants.MaxDegreeOfParallelismLimit, nameof(MaxDegreeOfParallelism));
         CheckRange(ParallelThresholdRows, 0, int.MaxValue, nameof(ParallelThresholdRows));
-        CheckRange(CudaDeviceOrdinal, 0, int.MaxValue, nameof(CudaDeviceOrdinal));
-        CheckRange(Int8RerankFactor, 1, KernelConstants.MaxInt8RerankFactor, nameof(Int8RerankFactor));
-        if (CudaMinimumWork < 0)
+        CheckRange(GpuDeviceIndex, 0, int.MaxValue, nameof(GpuDeviceIndex));
+        CheckRange(RescoreFactor, 1, KernelConstants.MaxRescoreFactor, nameof(RescoreFactor));
+        if (GpuMinimumWork < 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(CudaMinimumWork), CudaMinimumWork, "CudaMinimumWork must be 0 or more.");
+            throw new ArgumentOutOfRangeException(nameof(GpuMinimumWork), GpuMinimumWork, "GpuMinimumWork must be 0 or more.");
         }
     }
 
@@ -72,6 +73,12 @@ public sealed class KernelOptions
 
     /// <summary>Gets or sets whether the CPU backend stays on its 256-bit kernels even where AVX-512 is present (tests).</summary>
     internal bool Force256 { get; set; }
+
+    /// <summary>Gets or sets whether the GPU backend runs on ILGPU's CPU accelerator (tests run the GPU kernels in CI this way).</summary>
+    internal bool UseGpuSimulator { get; set; }
+
+    /// <summary>Returns a copy (the kernels keep their own, so later changes to the caller's object have no effect).</summary>
+    internal KernelOptions Clone() => (KernelOptions)MemberwiseClone();
 
     internal int EffectiveParallelism =>
         MaxDegreeOfParallelism == 0 ? Environment.ProcessorCount : MaxDegreeOfParallelism;

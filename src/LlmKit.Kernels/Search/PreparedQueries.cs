@@ -30,6 +30,7 @@ internal sealed class PreparedQueries
         }
 
         queries.CopyTo(Values);
+        FitsFloat16Scale = queries.IsEmpty || System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(queries) < 32768f;
         for (int q = 0; q < Count; q++)
         {
             double sum = 0;
@@ -64,6 +65,31 @@ internal sealed class PreparedQueries
     public int[]? Int8Tiles { get; private set; }
 
     private float[]? tileValues;
+    private float[]? scaledValues;
+    private float[]? scaledTileValues;
+
+    /// <summary>
+    /// The factor the float16 kernels' queries are multiplied by: they widen a half to its value × 2^-112 in three
+    /// instructions (sign-extend, shift, mask) instead of seven, and the query carries the 2^112. Scaling by a power of
+    /// two is exact, so every product, and so every dot product, is bit-identical to the unscaled one.
+    /// </summary>
+    public const float Float16QueryScale = 5.192296858534828e33f; // 2^112
+
+    /// <summary>Gets whether every query value times <see cref="Float16QueryScale"/> stays finite (|value| below 2^15).</summary>
+    public bool FitsFloat16Scale { get; }
+
+    /// <summary>Gets <see cref="Values"/> × <see cref="Float16QueryScale"/>.</summary>
+    public float[] ScaledValues => scaledValues ??= Scale(Values);
+
+    /// <summary>Gets <see cref="TileValues"/> × <see cref="Float16QueryScale"/>.</summary>
+    public float[] ScaledTileValues => scaledTileValues ??= Scale(TileValues);
+
+    private static float[] Scale(float[] values)
+    {
+        var scaled = new float[values.Length];
+        System.Numerics.Tensors.TensorPrimitives.Multiply(values, Float16QueryScale, scaled);
+        return scaled;
+    }
 
     public void PrepareInt8(int paddedDimensions)
     {

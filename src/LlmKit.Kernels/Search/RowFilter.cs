@@ -99,6 +99,9 @@ public sealed class RowFilter
         return word < words.Length ? (uint)(words[word] >> (blockStart & 63)) & 0xFFFF : 0;
     }
 
+    /// <summary>Gets the bitmap as 32-bit words (bit r of word r / 32 is row r), the form the GPU kernels read.</summary>
+    internal ReadOnlySpan<int> Words => System.Runtime.InteropServices.MemoryMarshal.Cast<ulong, int>(words);
+
     internal bool IsAllowed(int row) => row < RowCount && (words[row >> 6] & (1UL << row)) != 0;
 
     private void CheckRow(int row)

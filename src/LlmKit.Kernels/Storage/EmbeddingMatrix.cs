@@ -21,7 +21,7 @@ namespace LlmKit.Kernels;
 /// a matrix at once; adding or removing rows needs exclusive access, as with <see cref="List{T}"/>.
 /// </para>
 /// </remarks>
-public sealed unsafe class EmbeddingMatrix : IDisposable
+public sealed unsafe partial class EmbeddingMatrix : IDisposable
 {
     internal const int BlockRows = 16;
 
@@ -30,10 +30,14 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
 
     private const int Alignment = 64;
 
+    private readonly MatrixChangeJournal journal = new();
     private byte* data;
     private float* squaredNorms;
     private float* scales;
     private int* rowSums;
+    private byte* rescoringRows;
+    private float* rescoringNorms;
+    private MappedMatrixFile? mapped;
     private int capacity;
     private bool disposed;
 
@@ -43,6 +47,25 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     /// <param name="capacity">Rows to reserve memory for up front.</param>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
     public EmbeddingMatrix(int dimensions, EmbeddingStorage storage = EmbeddingStorage.Float32, int capacity = 0)
+        : this(dimensions, storage, capacity, rescoringStorage: null)
+    {
+    }
+
+    /// <summary>
+    /// Creates an empty matrix that also keeps each row at a higher precision for re-scoring: searches scan the compact
+    /// <paramref name="storage"/> rows, keep <see cref="KernelOptions.RescoreFactor"/> × k candidates, and re-score
+    /// those against the <paramref name="rescoringStorage"/> rows, so results and scores are those of the precise rows
+    /// unless the compact scan ranked a true result below all kept candidates.
+    /// </summary>
+    /// <param name="dimensions">The length of every row.</param>
+    /// <param name="storage">How the scanned values are stored.</param>
+    /// <param name="capacity">Rows to reserve memory for up front.</param>
+    /// <param name="rescoringStorage">
+    /// The precision of the copy kept for re-scoring (more precise than <paramref name="storage"/>: float16 or float32
+    /// for int8 rows, float32 for float16 rows), or <see langword="null"/> for none.
+    /// </param>
+    /// <exception cref="ArgumentOutOfRangeException">A value is out of range, or the re-scoring copy would not be more precise.</exception>
+    public EmbeddingMatrix(int dimensions, EmbeddingStorage storage, int capacity, EmbeddingStorage? rescoringStorage)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dimensions);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(dimensions, 1 << 20);
@@ -52,8 +75,16 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
             throw new ArgumentOutOfRangeException(nameof(storage), storage, "Unknown storage.");
         }
 
+        // Enum order is precision order: Float32 (0) > Float16 (1) > Int8 (2).
+        if (rescoringStorage is { } rescoring && (!Enum.IsDefined(rescoring) || rescoring >= storage))
+        {
+            throw new ArgumentOutOfRangeException(nameof(rescoringStorage), rescoringStorage,
+                $"The re-scoring copy must be more precise than {storage} storage.");
+        }
+
         Dimensions = dimensions;
         Storage = storage;
+        RescoringStorage = rescoringStorage;
         PaddedDimensions = storage == EmbeddingStorage.Int8 ? (dimensions + 3) & ~3 : dimensions;
         BlockBytes = (long)PaddedDimensions * BlockRows * ElementSize(storage);
         Grow(Math.Max(capacity, BlockRows));
@@ -68,11 +99,17 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     /// <summary>Gets how values are stored.</summary>
     public EmbeddingStorage Storage { get; }
 
+    /// <summary>Gets the precision of the copy kept for re-scoring candidates, or <see langword="null"/> when none is kept.</summary>
+    public EmbeddingStorage? RescoringStorage { get; }
+
+    /// <summary>Gets whether the matrix was loaded from a file and still reads it through a memory mapping.</summary>
+    public bool IsMemoryMapped => mapped is not null;
+
     /// <summary>Gets the number of rows.</summary>
     public int Count { get; private set; }
 
     /// <summary>Gets the number of bytes of native memory the matrix holds.</summary>
-    public long AllocatedBytes => (((capacity / BlockRows) + SlackBlocks) * BlockBytes) + (capacity * 12L);
+    public long AllocatedBytes => DataBytes + (capacity * 12L) + RescoringBytes + (rescoringNorms == null ? 0 : capacity * 4L);
 
     /// <summary>Gets a number that changes whenever rows are added or removed (device copies use it to stay current).</summary>
     internal long Version { get; private set; }
@@ -88,6 +125,19 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     internal float* Scales => scales;
 
     internal int* RowSums => rowSums;
+
+    internal byte* RescoringRows => rescoringRows;
+
+    internal float* RescoringNorms => rescoringNorms;
+
+    internal int Capacity => capacity;
+
+    internal long DataBytes => ((capacity / BlockRows) + SlackBlocks) * BlockBytes;
+
+    internal long RescoringBytes => RescoringStorage is { } r ? (long)capacity * Dimensions * ElementSize(r) : 0;
+
+    /// <summary>Gets the ranges of rows changed after <paramref name="version"/>, or false when a full copy is needed.</summary>
+    internal bool TryGetChangesSince(long version, List<(int Start, int End)> ranges) => journal.TryGetChangesSince(version, ranges);
 
     internal int BlockCount => (Count + BlockRows - 1) / BlockRows;
 
@@ -140,6 +190,7 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
 
         Count = first + rows;
         Version++;
+        journal.Record(Version, first, first + rows);
         return first;
     }
 
@@ -171,6 +222,8 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         ClearRow(last);
         Count = last;
         Version++;
+        journal.Record(Version, row, row + 1);
+        journal.Record(Version, last, last + 1);
         return moved;
     }
 
@@ -178,12 +231,19 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     public void Clear()
     {
         ThrowIfDisposed();
-        NativeMemory.Clear(data, (nuint)(((capacity / BlockRows) + SlackBlocks) * BlockBytes));
+        NativeMemory.Clear(data, (nuint)DataBytes);
+        NativeMemory.Clear(squaredNorms, (nuint)capacity * 4);
+        NativeMemory.Clear(scales, (nuint)capacity * 4);
+        NativeMemory.Clear(rowSums, (nuint)capacity * 4);
         Count = 0;
         Version++;
+        journal.Reset(Version);
     }
 
-    /// <summary>Copies a row, as stored (rounded to float16 or dequantized from int8), into <paramref name="destination"/>.</summary>
+    /// <summary>
+    /// Copies a row into <paramref name="destination"/>: the re-scoring copy when one is kept, else the row as stored
+    /// (rounded to float16 or dequantized from int8).
+    /// </summary>
     /// <param name="row">The row index.</param>
     /// <param name="destination">A span of at least <see cref="Dimensions"/> values.</param>
     public void CopyRow(int row, Span<float> destination)
@@ -199,13 +259,23 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
             throw new ArgumentException($"The destination needs room for {Dimensions} values.", nameof(destination));
         }
 
+        if (RescoringStorage is not null)
+        {
+            for (int d = 0; d < Dimensions; d++)
+            {
+                destination[d] = GetRescoring(row, d);
+            }
+
+            return;
+        }
+
         for (int d = 0; d < Dimensions; d++)
         {
             destination[d] = Get(row, d);
         }
     }
 
-    /// <summary>Returns a copy of a row, as stored.</summary>
+    /// <summary>Returns a copy of a row: the re-scoring copy when one is kept, else the row as stored.</summary>
     /// <param name="row">The row index.</param>
     /// <returns>A new array of <see cref="Dimensions"/> values.</returns>
     public float[] GetRow(int row)
@@ -237,10 +307,18 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         };
     }
 
+    /// <summary>Reads one value of the re-scoring copy.</summary>
+    internal float GetRescoring(int row, int d) => RescoringStorage == EmbeddingStorage.Float16
+        ? (float)((Half*)rescoringRows)[((long)row * Dimensions) + d]
+        : ((float*)rescoringRows)[((long)row * Dimensions) + d];
+
+    /// <summary>Gets the squared norm of the most precise copy of a row (the re-scoring copy when kept).</summary>
+    internal float PreciseSquaredNorm(int row) => rescoringNorms != null ? rescoringNorms[row] : squaredNorms[row];
+
     internal sbyte GetInt8(int row, int d) =>
         ((sbyte*)(data + (row / BlockRows * BlockBytes)))[((d >> 2) * BlockRows * 4) + (row % BlockRows * 4) + (d & 3)];
 
-    private static int ElementSize(EmbeddingStorage storage) => storage switch
+    internal static int ElementSize(EmbeddingStorage storage) => storage switch
     {
         EmbeddingStorage.Float32 => 4,
         EmbeddingStorage.Float16 => 2,
@@ -313,6 +391,30 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         }
 
         squaredNorms[row] = (float)sumSquares;
+        if (RescoringStorage is { } rescoring)
+        {
+            double preciseSquares = 0;
+            for (int d = 0; d < Dimensions; d++)
+            {
+                long index = ((long)row * Dimensions) + d;
+                double v;
+                if (rescoring == EmbeddingStorage.Float16)
+                {
+                    Half h = (Half)vector[d];
+                    ((Half*)rescoringRows)[index] = h;
+                    v = (float)h;
+                }
+                else
+                {
+                    ((float*)rescoringRows)[index] = vector[d];
+                    v = vector[d];
+                }
+
+                preciseSquares += v * v;
+            }
+
+            rescoringNorms[row] = (float)preciseSquares;
+        }
     }
 
     private void MoveRow(int from, int to)
@@ -336,6 +438,12 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         squaredNorms[to] = squaredNorms[from];
         scales[to] = scales[from];
         rowSums[to] = rowSums[from];
+        if (RescoringStorage is { } rescoring)
+        {
+            int rowBytes = Dimensions * ElementSize(rescoring);
+            Buffer.MemoryCopy(rescoringRows + ((long)from * rowBytes), rescoringRows + ((long)to * rowBytes), rowBytes, rowBytes);
+            rescoringNorms[to] = rescoringNorms[from];
+        }
     }
 
     private void ClearRow(int row)
@@ -359,6 +467,12 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         squaredNorms[row] = 0;
         scales[row] = 0;
         rowSums[row] = 0;
+        if (RescoringStorage is { } rescoring)
+        {
+            int rowBytes = Dimensions * ElementSize(rescoring);
+            NativeMemory.Clear(rescoringRows + ((long)row * rowBytes), (nuint)rowBytes);
+            rescoringNorms[row] = 0;
+        }
     }
 
     private byte* Address(int row, int d)
@@ -377,46 +491,71 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
     {
         int newCapacity = (rows + BlockRows - 1) / BlockRows * BlockRows;
         long bytes = ((newCapacity / BlockRows) + SlackBlocks) * BlockBytes;
+        int rescoringRowBytes = RescoringStorage is { } r ? Dimensions * ElementSize(r) : 0;
         byte* newData = (byte*)NativeMemory.AlignedAlloc((nuint)bytes, Alignment);
         float* newNorms = (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         float* newScales = (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         int* newSums = (int*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
+        byte* newRescoring = rescoringRowBytes == 0 ? null : (byte*)NativeMemory.AlignedAlloc((nuint)newCapacity * (nuint)rescoringRowBytes, Alignment);
+        float* newRescoringNorms = rescoringRowBytes == 0 ? null : (float*)NativeMemory.AlignedAlloc((nuint)newCapacity * 4, Alignment);
         long oldBytes = capacity / BlockRows * BlockBytes;
-        long oldAllocated = data == null ? 0 : oldBytes + (SlackBlocks * BlockBytes);
+        long oldAllocated = AllocatedBytes;
         if (data != null)
         {
             Buffer.MemoryCopy(data, newData, bytes, oldBytes);
             Buffer.MemoryCopy(squaredNorms, newNorms, newCapacity * 4L, capacity * 4L);
             Buffer.MemoryCopy(scales, newScales, newCapacity * 4L, capacity * 4L);
             Buffer.MemoryCopy(rowSums, newSums, newCapacity * 4L, capacity * 4L);
+            if (newRescoring != null)
+            {
+                Buffer.MemoryCopy(rescoringRows, newRescoring, (long)newCapacity * rescoringRowBytes, (long)capacity * rescoringRowBytes);
+                Buffer.MemoryCopy(rescoringNorms, newRescoringNorms, newCapacity * 4L, capacity * 4L);
+            }
         }
 
         NativeMemory.Clear(newData + oldBytes, (nuint)(bytes - oldBytes));
         NativeMemory.Clear(newNorms + capacity, (nuint)(newCapacity - capacity) * 4);
         NativeMemory.Clear(newScales + capacity, (nuint)(newCapacity - capacity) * 4);
         NativeMemory.Clear(newSums + capacity, (nuint)(newCapacity - capacity) * 4);
+        if (newRescoring != null)
+        {
+            NativeMemory.Clear(newRescoring + ((long)capacity * rescoringRowBytes), (nuint)((long)(newCapacity - capacity) * rescoringRowBytes));
+            NativeMemory.Clear(newRescoringNorms + capacity, (nuint)(newCapacity - capacity) * 4);
+        }
+
+        bool wasNative = mapped is null && data != null;
         FreeBuffers();
         data = newData;
         squaredNorms = newNorms;
         scales = newScales;
         rowSums = newSums;
+        rescoringRows = newRescoring;
+        rescoringNorms = newRescoringNorms;
         capacity = newCapacity;
-        if (bytes > 0)
+        GC.AddMemoryPressure(AllocatedBytes);
+        if (wasNative)
         {
-            GC.AddMemoryPressure(bytes);
-            if (oldAllocated > 0)
-            {
-                GC.RemoveMemoryPressure(oldAllocated);
-            }
+            GC.RemoveMemoryPressure(oldAllocated);
         }
     }
 
+    /// <summary>Releases the buffers: native memory, or the file mapping they point into.</summary>
     private void FreeBuffers()
     {
-        NativeMemory.AlignedFree(data);
-        NativeMemory.AlignedFree(squaredNorms);
-        NativeMemory.AlignedFree(scales);
-        NativeMemory.AlignedFree(rowSums);
+        if (mapped is not null)
+        {
+            mapped.Dispose();
+            mapped = null;
+        }
+        else
+        {
+            NativeMemory.AlignedFree(data);
+            NativeMemory.AlignedFree(squaredNorms);
+            NativeMemory.AlignedFree(scales);
+            NativeMemory.AlignedFree(rowSums);
+            NativeMemory.AlignedFree(rescoringRows);
+            NativeMemory.AlignedFree(rescoringNorms);
+        }
     }
 
     private void Free()
@@ -427,15 +566,17 @@ public sealed unsafe class EmbeddingMatrix : IDisposable
         }
 
         disposed = true;
-        long bytes = data == null ? 0 : ((capacity / BlockRows) + SlackBlocks) * BlockBytes;
+        long pressure = mapped is null && data != null ? AllocatedBytes : 0;
         FreeBuffers();
         data = null;
         squaredNorms = null;
         scales = null;
         rowSums = null;
-        if (bytes > 0)
+        rescoringRows = null;
+        rescoringNorms = null;
+        if (pressure > 0)
         {
-            GC.RemoveMemoryPressure(bytes);
+            GC.RemoveMemoryPressure(pressure);
         }
 
         DeviceCopy?.Dispose();

@@ -12,7 +12,7 @@ public enum EmbeddingStorage
 
     /// <summary>
     /// Signed 8-bit integers with one scale per row (value ≈ scale × int8), 1 byte per value. The scan ranks rows with an
-    /// 8-bit copy of the query and re-scores the best candidates exactly, see <see cref="KernelOptions.Int8RerankFactor"/>.
+    /// 8-bit copy of the query and re-scores the best candidates exactly, see <see cref="KernelOptions.RescoreFactor"/>.
     /// </summary>
     Int8 = 2,
 }
