@@ -93,6 +93,48 @@ internal static class Reference
         }
     }
 
+    /// <summary>
+    /// One seeded property trial: a random shape (dimensions, rows, k up to beyond the row count, a batch or a single
+    /// query, sometimes a filter shorter than the matrix), every query's result held to the double-precision reference.
+    /// </summary>
+    public static void RunTrial(SimilarityKernels kernels, MatrixKind kind, SimilarityMetric metric, Random random, string context,
+        int[] dimensionChoices, int[] rowChoices, int maxK = int.MaxValue)
+    {
+        int dims = dimensionChoices[random.Next(dimensionChoices.Length)];
+        int rows = rowChoices[random.Next(rowChoices.Length)];
+        int k = Math.Min(maxK, random.Next(4) switch { 0 => 1, 1 => 10, 2 => rows + 5, _ => random.Next(1, 40) });
+        int queryCount = random.Next(4) == 0 ? random.Next(2, 20) : 1;
+        using var matrix = kind.Create(dims);
+        matrix.AddRange(RandomVectors(random, rows, dims));
+        RowFilter? filter = null;
+        if (random.Next(3) == 0)
+        {
+            filter = new RowFilter(Math.Max(0, rows - random.Next(3)));
+            for (int r = 0; r < filter.RowCount; r++)
+            {
+                filter[r] = random.Next(3) != 0;
+            }
+        }
+
+        float[] queries = RandomVectors(random, queryCount, dims);
+        var results = kernels.TopKBatch(matrix, queries, k, metric, filter);
+        Assert.Equal(queryCount, results.Length);
+        for (int q = 0; q < queryCount; q++)
+        {
+            float[] query = queries.AsSpan(q * dims, dims).ToArray();
+            var scores = AllScores(matrix, query, metric, filter);
+            double tolerance = 1e-4 * Math.Max(1, dims / 16.0);
+            AssertEquivalent(results[q], scores, k, metric, tolerance,
+                $"{context}: {kind} {metric} dims={dims} rows={rows} k={k} q={q} filtered={filter is not null}");
+        }
+
+        if (queryCount == 1)
+        {
+            var single = kernels.TopK(matrix, queries, k, metric, filter);
+            Assert.Equal(results[0], single);
+        }
+    }
+
     public static float[] RandomVectors(Random random, int count, int dimensions, bool normalize = false)
     {
         var values = new float[count * dimensions];
@@ -117,4 +159,21 @@ internal static class Reference
 
         return values;
     }
+}
+
+/// <summary>A storage and, optionally, a more precise copy kept for re-scoring.</summary>
+public sealed record MatrixKind(EmbeddingStorage Storage, EmbeddingStorage? Rescoring, int Seed)
+{
+    public static readonly MatrixKind[] All =
+    [
+        new(EmbeddingStorage.Float32, null, 0),
+        new(EmbeddingStorage.Float16, null, 1),
+        new(EmbeddingStorage.Int8, null, 2),
+        new(EmbeddingStorage.Int8, EmbeddingStorage.Float16, 3),
+        new(EmbeddingStorage.Float16, EmbeddingStorage.Float32, 4),
+    ];
+
+    public EmbeddingMatrix Create(int dimensions) => new(dimensions, Storage, 0, Rescoring);
+
+    public override string ToString() => Rescoring is null ? Storage.ToString() : $"{Storage}+{Rescoring}";
 }

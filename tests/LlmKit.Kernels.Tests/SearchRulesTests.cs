@@ -118,10 +118,90 @@ public sealed class SearchRulesTests
     }
 
     [Fact]
+    public void Int8_rows_with_a_float16_copy_report_float16_scores_and_recover_the_exact_top_k()
+    {
+        var random = new Random(22);
+        const int dims = 64;
+        float[] values = Reference.RandomVectors(random, 6000, dims, normalize: true);
+        using var refined = new EmbeddingMatrix(dims, EmbeddingStorage.Int8, 0, EmbeddingStorage.Float16);
+        refined.AddRange(values);
+        using var float16 = new EmbeddingMatrix(dims, EmbeddingStorage.Float16);
+        float16.AddRange(values);
+        float[] queries = Reference.RandomVectors(random, 20, dims, normalize: true);
+        using var kernels = new SimilarityKernels(new KernelOptions { Backend = KernelBackend.Cpu });
+
+        var found = kernels.TopKBatch(refined, queries, 10, SimilarityMetric.Cosine);
+        var truth = kernels.TopKBatch(float16, queries, 10, SimilarityMetric.Cosine);
+
+        double hits = 0;
+        for (int q = 0; q < 20; q++)
+        {
+            float[] query = queries.AsSpan(q * dims, dims).ToArray();
+            foreach (var result in found[q])
+            {
+                Assert.Equal(Reference.Score(query, float16.GetRow(result.Row), SimilarityMetric.Cosine), result.Score, 5);
+            }
+
+            hits += found[q].Select(r => r.Row).Intersect(truth[q].Select(r => r.Row)).Count();
+        }
+
+        Assert.True(hits / 200 >= 0.99, $"recall@10 against float16 was {hits / 200}");
+        Assert.Equal(EmbeddingStorage.Float16, refined.RescoringStorage);
+        Assert.Equal(float16.GetRow(5), refined.GetRow(5));
+    }
+
+    [Fact]
+    public void Rescore_ranks_candidates_by_their_exact_scores_and_ignores_repeats()
+    {
+        using var matrix = new EmbeddingMatrix(2, EmbeddingStorage.Int8, 0, EmbeddingStorage.Float32);
+        matrix.Add([1f, 0.001f]);
+        matrix.Add([1f, 0.002f]);   // int8 rounds both to (127, 0): only the float32 copy tells them apart
+        matrix.Add([-1f, 0f]);
+        using var kernels = new SimilarityKernels(new KernelOptions { Backend = KernelBackend.Cpu });
+
+        var top = kernels.Rescore(matrix, [0f, 1f], [0, 2, 1, 0], k: 2);
+
+        Assert.Equal([1, 0], top.Select(r => r.Row));
+        Assert.Equal(0.002f, top[0].Score, 6);
+        Assert.Throws<ArgumentException>(() => kernels.Rescore(matrix, [0f, 1f], [3], 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new EmbeddingMatrix(2, EmbeddingStorage.Float32, 0, EmbeddingStorage.Float16));
+    }
+
+    [Fact]
+    public unsafe void The_scaled_float16_widening_is_exactly_the_half_value_times_2_to_the_minus_112()
+    {
+        if (!CpuScan.HasAvx512)
+        {
+            return; // Only the AVX-512 float16 kernels use the scaled widening.
+        }
+
+        var block = stackalloc ushort[16];
+        for (int bits = 0; bits < 65536; bits += 16)
+        {
+            for (int lane = 0; lane < 16; lane++)
+            {
+                block[lane] = (ushort)(bits + lane);
+            }
+
+            var widened = Float16ScaledLoader.Load((byte*)block, 0);
+            for (int lane = 0; lane < 16; lane++)
+            {
+                Half h = BitConverter.UInt16BitsToHalf((ushort)(bits + lane));
+                if (Half.IsFinite(h))
+                {
+                    double expected = (double)(float)h * Math.Pow(2, -112);
+                    Assert.Equal(expected, (double)widened.GetElement(lane));
+                    Assert.Equal((float)h, widened.GetElement(lane) * PreparedQueries.Float16QueryScale);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Options_out_of_range_are_rejected_when_the_kernels_are_created()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimilarityKernels(new KernelOptions { MaxDegreeOfParallelism = -1 }));
-        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilarityKernels(new KernelOptions { Int8RerankFactor = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new SimilarityKernels(new KernelOptions { RescoreFactor = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new SimilarityKernels(new KernelOptions { Backend = (KernelBackend)9 }));
     }
 

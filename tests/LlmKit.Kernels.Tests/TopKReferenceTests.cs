@@ -5,14 +5,14 @@ namespace LlmKit.Kernels.Tests;
 /// <summary>Every backend path returns what the plain scalar reference returns, over random shapes.</summary>
 public sealed class TopKReferenceTests
 {
-    public static TheoryData<EmbeddingStorage, SimilarityMetric> StorageAndMetric()
+    public static TheoryData<MatrixKind, SimilarityMetric> KindAndMetric()
     {
-        var data = new TheoryData<EmbeddingStorage, SimilarityMetric>();
-        foreach (var storage in Enum.GetValues<EmbeddingStorage>())
+        var data = new TheoryData<MatrixKind, SimilarityMetric>();
+        foreach (var kind in MatrixKind.All)
         {
             foreach (var metric in Enum.GetValues<SimilarityMetric>())
             {
-                data.Add(storage, metric);
+                data.Add(kind, metric);
             }
         }
 
@@ -20,60 +20,27 @@ public sealed class TopKReferenceTests
     }
 
     [Theory]
-    [MemberData(nameof(StorageAndMetric))]
-    public void TopK_equals_the_scalar_reference_over_random_shapes(EmbeddingStorage storage, SimilarityMetric metric)
+    [MemberData(nameof(KindAndMetric))]
+    public void TopK_equals_the_scalar_reference_over_random_shapes(MatrixKind kind, SimilarityMetric metric)
     {
-        var random = new Random(1234 + ((int)storage * 10) + (int)metric);
-        int[] dimensionChoices = [1, 3, 7, 15, 16, 17, 31, 64, 100, 384];
-        int[] rowChoices = [0, 1, 5, 16, 17, 33, 250, 1000, 2049];
+        var random = new Random(1234 + (kind.Seed * 10) + (int)metric);
         for (int trial = 0; trial < 24; trial++)
         {
             // Trials rotate through the scalar kernel, the 256-bit kernels and the widest the machine has.
             bool simd = trial % 3 != 0;
             bool force256 = trial % 3 == 1;
-            int dims = dimensionChoices[random.Next(dimensionChoices.Length)];
-            int rows = rowChoices[random.Next(rowChoices.Length)];
-            int k = random.Next(4) switch { 0 => 1, 1 => 10, 2 => rows + 5, _ => random.Next(1, 40) };
             int threads = random.Next(1, 4);
-            int queryCount = random.Next(4) == 0 ? random.Next(2, 20) : 1;
-            using var matrix = new EmbeddingMatrix(dims, storage);
-            matrix.AddRange(Reference.RandomVectors(random, rows, dims));
-            RowFilter? filter = null;
-            if (random.Next(3) == 0)
-            {
-                filter = new RowFilter(Math.Max(0, rows - random.Next(3)));
-                for (int r = 0; r < filter.RowCount; r++)
-                {
-                    filter[r] = random.Next(3) != 0;
-                }
-            }
-
             using var kernels = new SimilarityKernels(new KernelOptions
             {
                 Backend = KernelBackend.Cpu,
                 MaxDegreeOfParallelism = threads,
                 ParallelThresholdRows = 0,
-                Int8RerankFactor = KernelConstants.MaxInt8RerankFactor,
+                RescoreFactor = KernelConstants.MaxRescoreFactor,
                 UseSimd = simd,
                 Force256 = force256,
             });
-            float[] queries = Reference.RandomVectors(random, queryCount, dims);
-            var results = kernels.TopKBatch(matrix, queries, k, metric, filter);
-            Assert.Equal(queryCount, results.Length);
-            for (int q = 0; q < queryCount; q++)
-            {
-                float[] query = queries.AsSpan(q * dims, dims).ToArray();
-                var scores = Reference.AllScores(matrix, query, metric, filter);
-                double tolerance = 1e-4 * Math.Max(1, dims / 16.0);
-                Reference.AssertEquivalent(results[q], scores, k, metric, tolerance,
-                    $"trial {trial} (simd={simd} force256={force256}): {storage} {metric} dims={dims} rows={rows} k={k} threads={threads} q={q} filtered={filter is not null}");
-            }
-
-            if (queryCount == 1)
-            {
-                var single = kernels.TopK(matrix, queries, k, metric, filter);
-                Assert.Equal(results[0], single);
-            }
+            Reference.RunTrial(kernels, kind, metric, random, $"trial {trial} (simd={simd} force256={force256} threads={threads})",
+                [1, 3, 7, 15, 16, 17, 31, 64, 100, 384], [0, 1, 5, 16, 17, 33, 250, 1000, 2049]);
         }
     }
 

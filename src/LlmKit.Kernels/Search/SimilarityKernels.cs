@@ -374,8 +374,11 @@ public sealed class SimilarityKernels : IDisposable
     {
         bool rescore = matrix.Storage == EmbeddingStorage.Int8 || matrix.RescoringStorage is not null;
         long work = (long)matrix.Count * matrix.Dimensions * prepared.Count;
-        // The GPU scores int8 rows with the float query (no quantized query), so without a re-scoring copy its keep is k.
-        int gpuKeep = matrix.RescoringStorage is null ? k : (int)Math.Min((long)k * options.RescoreFactor, Math.Max(k, matrix.Count));
+        // The GPU scores int8 rows with the float query (no quantized query), so without a re-scoring copy its keep is k;
+        // with one, it keeps k × factor candidates up to what it selects on the device (never fewer than k).
+        int gpuKeep = matrix.RescoringStorage is null
+            ? k
+            : Math.Max(k, (int)Math.Min(Math.Min((long)k * options.RescoreFactor, matrix.Count), KernelConstants.GpuMaxK));
         if (UseGpu(work, gpuKeep, requiresHostCopy: false))
         {
             var found = gpu.Value.TopK(matrix, prepared, gpuKeep, metric, filter);
