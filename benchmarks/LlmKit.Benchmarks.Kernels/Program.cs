@@ -8,16 +8,7 @@ using LlmKit.Kernels.Cpu;
 // A quick harness rather than BenchmarkDotNet: one 1M x 384 matrix takes seconds to build and GBs of memory, and the
 // issue asks for the FAISS reference, the bandwidth floor and our kernels measured in one run on the same data.
 // Usage: dotnet run -c Release -- [rows] [dims] [k] [batch] [single-query repeats] [data dir for the FAISS reference]
-if (args.Length > 0 && args[0] == "verify-gpu")
-{
-    return GpuBench.Verify();
-}
-
-if (args.Length > 0 && args[0] == "gpu")
-{
-    GpuBench.Run(args.Skip(1).ToArray());
-    return 0;
-}
+// The GPU runner is benchmarks/LlmKit.Benchmarks.Kernels.Gpu.
 
 int rows = args.Length > 0 ? int.Parse(args[0]) : 1_000_000;
 int dims = args.Length > 1 ? int.Parse(args[1]) : 384;
@@ -51,20 +42,27 @@ if (dataDir is not null)
 using var f32 = new EmbeddingMatrix(dims, EmbeddingStorage.Float32, rows);
 f32.AddRange(data);
 
+var bandwidth = new Dictionary<int, double>();
 foreach (int threads in new[] { 1, 2 })
 {
     double gbps = ReadBandwidth(f32, threads);
+    bandwidth[threads] = gbps;
     Console.WriteLine($"memory read bandwidth, {threads} thread(s): {gbps:F1} GB/s  => floor for one float32 scan: {rows * (double)dims * 4 / gbps / 1e6:F1} ms");
 }
 
 ScoredRow[][]? exact = null;
 var exactSingle = new Dictionary<int, ScoredRow[]>();
-foreach (var storage in new[] { EmbeddingStorage.Float32, EmbeddingStorage.Float16, EmbeddingStorage.Int8 })
+var batchMsByKind = new Dictionary<(string Kind, int Threads), double>();
+foreach (var (storage, rescoring) in new (EmbeddingStorage, EmbeddingStorage?)[]
+         {
+             (EmbeddingStorage.Float32, null), (EmbeddingStorage.Float16, null), (EmbeddingStorage.Int8, null), (EmbeddingStorage.Int8, EmbeddingStorage.Float16),
+         })
 {
     EmbeddingMatrix matrix = f32;
+    string kind = rescoring is null ? storage.ToString() : $"{storage}+{(rescoring == EmbeddingStorage.Float16 ? "F16" : "F32")}";
     if (storage != EmbeddingStorage.Float32)
     {
-        matrix = new EmbeddingMatrix(dims, storage, rows);
+        matrix = new EmbeddingMatrix(dims, storage, rows, rescoring);
         matrix.AddRange(data);
     }
 
@@ -90,7 +88,8 @@ foreach (var storage in new[] { EmbeddingStorage.Float32, EmbeddingStorage.Float
         }
 
         double single = Median(times);
-        Console.WriteLine($"{storage,-8} single query, {threads} thread(s): {single,8:F1} ms wall {Median(cpuTimes),8:F1} ms cpu  ({bytes / single / 1e6:F1} GB/s of matrix read)");
+        Console.WriteLine($"{kind,-8} single query, {threads} thread(s): {single,8:F1} ms wall {Median(cpuTimes),8:F1} ms cpu  ({bytes / single / 1e6:F1} GB/s of matrix read, " +
+                          $"{bytes / single / 1e6 / bandwidth[threads] * 100:F0}% of the read bandwidth)");
 
         kernels.TopKBatch(matrix, queries.AsSpan(0, Math.Min(batch, 8) * dims), k);
         var batchTimes = new List<double>();
@@ -108,7 +107,9 @@ foreach (var storage in new[] { EmbeddingStorage.Float32, EmbeddingStorage.Float
         double batchMs = Median(batchTimes);
         double gflops = 2.0 * rows * dims * batch / batchMs / 1e6;
         exact ??= results;
-        Console.WriteLine($"{storage,-8} batch of {batch}, {threads} thread(s): {batchMs,8:F1} ms wall {Median(batchCpu),8:F1} ms cpu  ({gflops:F0} GFLOP/s)  recall@{k} vs float32 exact: {Recall(exact, results, k):F4}");
+        batchMsByKind[(kind, threads)] = batchMs;
+        string speed = storage == EmbeddingStorage.Float32 ? string.Empty : $"  {batchMsByKind[("Float32", threads)] / batchMs:F2}x float32 batch speed";
+        Console.WriteLine($"{kind,-8} batch of {batch}, {threads} thread(s): {batchMs,8:F1} ms wall {Median(batchCpu),8:F1} ms cpu  ({gflops:F0} GFLOP/s)  recall@{k} vs float32 exact: {Recall(exact, results, k):F4}{speed}");
     }
 
     if (!ReferenceEquals(matrix, f32))
@@ -133,6 +134,9 @@ foreach (int threads in new[] { 1, 2 })
 
     Console.WriteLine($"naive Parallel.For(TensorPrimitives.Dot) into a score array + heap, single query, {threads} thread(s): {Median(times),8:F1} ms");
 }
+
+MaxSimBench.Run(bandwidth, Math.Max(3, Math.Min(repeats, 5)));
+FileBench.Run(f32, queries.AsSpan(0, dims), k, dataDir);
 
 if (dataDir is not null)
 {

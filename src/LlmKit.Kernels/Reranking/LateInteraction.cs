@@ -9,9 +9,10 @@ namespace LlmKit.Kernels.Reranking;
 /// with any of the document's token vectors.
 /// </summary>
 /// <remarks>
-/// The SIMD path reuses the matrix's blocked layout: for each 16-row block a document touches, a register-blocked
-/// micro-kernel computes 8 query tokens × 16 token rows at once, rows outside the document are masked to −∞, and a
-/// running maximum per query token is kept in a vector; one horizontal maximum per query token per document ends it.
+/// The SIMD path reuses the matrix's blocked layout: for the 16-row blocks a document touches, a register-blocked
+/// micro-kernel computes 8 query tokens × 48 token rows (three blocks) at once, rows outside the document are masked to
+/// −∞, and a running maximum per query token is kept in a vector; one horizontal maximum per query token per document
+/// ends it.
 /// The block (16 rows × dimensions) stays in L1 while every tile of query tokens reads it, so the token matrix is read
 /// from memory once per call.
 /// </remarks>
@@ -119,31 +120,44 @@ internal static unsafe class LateInteraction
 
         int dims = tokens.Dimensions;
         var lanes = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        var dots = stackalloc Vector512<float>[3 * PreparedQueries.Tile];
+        int firstBlock = start / EmbeddingMatrix.BlockRows;
+        int endBlock = (end + EmbeddingMatrix.BlockRows - 1) / EmbeddingMatrix.BlockRows;
         fixed (float* allTiles = query.TileValues)
         {
-            for (int block = start / EmbeddingMatrix.BlockRows; block * EmbeddingMatrix.BlockRows < end; block++)
+            // Three blocks at a time (24 accumulators, as the batch top-k kernel), then the one or two left one at a time.
+            for (int block = firstBlock; block < endBlock;)
             {
-                int first = block * EmbeddingMatrix.BlockRows;
-                // Lanes whose row belongs to the document; the others must never win a maximum.
-                var inside = Vector512.GreaterThanOrEqual(lanes, Vector512.Create(start - first)) &
-                    Vector512.LessThan(lanes, Vector512.Create(end - first));
+                int width = endBlock - block >= 3 ? 3 : 1;
                 byte* data = tokens.Data + (block * tokens.BlockBytes);
                 for (int t = 0; t < tiles; t++)
                 {
                     float* tile = allTiles + ((long)t * dims * PreparedQueries.Tile);
-                    EightQueries<TLoader>(data, tile, dims, out var d0, out var d1, out var d2, out var d3, out var d4, out var d5, out var d6, out var d7);
-                    var minus = Vector512.Create(float.NegativeInfinity);
-                    var mask = inside.AsSingle();
+                    if (width == 3)
+                    {
+                        ThreeBlocks<TLoader>(data, tokens.BlockBytes, tile, dims, dots);
+                    }
+                    else
+                    {
+                        OneBlock<TLoader>(data, tile, dims, dots);
+                    }
+
                     Vector512<float>* b = best + (t * PreparedQueries.Tile);
-                    b[0] = Vector512.Max(b[0], Vector512.ConditionalSelect(mask, d0, minus));
-                    b[1] = Vector512.Max(b[1], Vector512.ConditionalSelect(mask, d1, minus));
-                    b[2] = Vector512.Max(b[2], Vector512.ConditionalSelect(mask, d2, minus));
-                    b[3] = Vector512.Max(b[3], Vector512.ConditionalSelect(mask, d3, minus));
-                    b[4] = Vector512.Max(b[4], Vector512.ConditionalSelect(mask, d4, minus));
-                    b[5] = Vector512.Max(b[5], Vector512.ConditionalSelect(mask, d5, minus));
-                    b[6] = Vector512.Max(b[6], Vector512.ConditionalSelect(mask, d6, minus));
-                    b[7] = Vector512.Max(b[7], Vector512.ConditionalSelect(mask, d7, minus));
+                    for (int j = 0; j < width; j++)
+                    {
+                        // Lanes whose row belongs to the document; the others must never win a maximum.
+                        int first = (block + j) * EmbeddingMatrix.BlockRows;
+                        var inside = (Vector512.GreaterThanOrEqual(lanes, Vector512.Create(start - first)) &
+                            Vector512.LessThan(lanes, Vector512.Create(end - first))).AsSingle();
+                        var minus = Vector512.Create(float.NegativeInfinity);
+                        for (int i = 0; i < PreparedQueries.Tile; i++)
+                        {
+                            b[i] = Vector512.Max(b[i], Vector512.ConditionalSelect(inside, dots[(i * 3) + j], minus));
+                        }
+                    }
                 }
+
+                block += width;
             }
         }
 
@@ -162,14 +176,12 @@ internal static unsafe class LateInteraction
         return total;
     }
 
-    /// <summary>8 query tokens × the 16 rows of one block: 8 accumulators, 1 row load and 8 broadcasts per dimension.</summary>
+    /// <summary>8 query tokens × the 16 rows of one block: dots[i × 3] for query token i.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void EightQueries<TLoader>(byte* block, float* tile, int dims,
-        out Vector512<float> a0, out Vector512<float> a1, out Vector512<float> a2, out Vector512<float> a3,
-        out Vector512<float> a4, out Vector512<float> a5, out Vector512<float> a6, out Vector512<float> a7)
+    private static void OneBlock<TLoader>(byte* block, float* tile, int dims, Vector512<float>* dots)
         where TLoader : struct, IBlockLoader
     {
-        a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = Vector512<float>.Zero;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int d = 0; d < dims; d++)
         {
             var x = TLoader.Load(block, d);
@@ -183,5 +195,94 @@ internal static unsafe class LateInteraction
             a6 = Vector512.FusedMultiplyAdd(x, Vector512.Create(q[6]), a6);
             a7 = Vector512.FusedMultiplyAdd(x, Vector512.Create(q[7]), a7);
         }
+
+        dots[0] = a0;
+        dots[3] = a1;
+        dots[6] = a2;
+        dots[9] = a3;
+        dots[12] = a4;
+        dots[15] = a5;
+        dots[18] = a6;
+        dots[21] = a7;
+    }
+
+    /// <summary>
+    /// 8 query tokens × 3 blocks of 16 rows: 24 accumulators, 3 row loads and 8 broadcasts per 24 multiply-adds, the
+    /// most the 32 vector registers hold; dots[i × 3 + j] for query token i and block j.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void ThreeBlocks<TLoader>(byte* block0, long blockBytes, float* tile, int dims, Vector512<float>* dots)
+        where TLoader : struct, IBlockLoader
+    {
+        byte* block1 = block0 + blockBytes;
+        byte* block2 = block1 + blockBytes;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
+        Vector512<float> a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+        for (int d = 0; d < dims; d++)
+        {
+            var x0 = TLoader.Load(block0, d);
+            var x1 = TLoader.Load(block1, d);
+            var x2 = TLoader.Load(block2, d);
+            float* q = tile + (d * 8);
+            var s = Vector512.Create(q[0]);
+            a00 = Vector512.FusedMultiplyAdd(x0, s, a00);
+            a01 = Vector512.FusedMultiplyAdd(x1, s, a01);
+            a02 = Vector512.FusedMultiplyAdd(x2, s, a02);
+            s = Vector512.Create(q[1]);
+            a10 = Vector512.FusedMultiplyAdd(x0, s, a10);
+            a11 = Vector512.FusedMultiplyAdd(x1, s, a11);
+            a12 = Vector512.FusedMultiplyAdd(x2, s, a12);
+            s = Vector512.Create(q[2]);
+            a20 = Vector512.FusedMultiplyAdd(x0, s, a20);
+            a21 = Vector512.FusedMultiplyAdd(x1, s, a21);
+            a22 = Vector512.FusedMultiplyAdd(x2, s, a22);
+            s = Vector512.Create(q[3]);
+            a30 = Vector512.FusedMultiplyAdd(x0, s, a30);
+            a31 = Vector512.FusedMultiplyAdd(x1, s, a31);
+            a32 = Vector512.FusedMultiplyAdd(x2, s, a32);
+            s = Vector512.Create(q[4]);
+            a40 = Vector512.FusedMultiplyAdd(x0, s, a40);
+            a41 = Vector512.FusedMultiplyAdd(x1, s, a41);
+            a42 = Vector512.FusedMultiplyAdd(x2, s, a42);
+            s = Vector512.Create(q[5]);
+            a50 = Vector512.FusedMultiplyAdd(x0, s, a50);
+            a51 = Vector512.FusedMultiplyAdd(x1, s, a51);
+            a52 = Vector512.FusedMultiplyAdd(x2, s, a52);
+            s = Vector512.Create(q[6]);
+            a60 = Vector512.FusedMultiplyAdd(x0, s, a60);
+            a61 = Vector512.FusedMultiplyAdd(x1, s, a61);
+            a62 = Vector512.FusedMultiplyAdd(x2, s, a62);
+            s = Vector512.Create(q[7]);
+            a70 = Vector512.FusedMultiplyAdd(x0, s, a70);
+            a71 = Vector512.FusedMultiplyAdd(x1, s, a71);
+            a72 = Vector512.FusedMultiplyAdd(x2, s, a72);
+        }
+
+        dots[0] = a00;
+        dots[1] = a01;
+        dots[2] = a02;
+        dots[3] = a10;
+        dots[4] = a11;
+        dots[5] = a12;
+        dots[6] = a20;
+        dots[7] = a21;
+        dots[8] = a22;
+        dots[9] = a30;
+        dots[10] = a31;
+        dots[11] = a32;
+        dots[12] = a40;
+        dots[13] = a41;
+        dots[14] = a42;
+        dots[15] = a50;
+        dots[16] = a51;
+        dots[17] = a52;
+        dots[18] = a60;
+        dots[19] = a61;
+        dots[20] = a62;
+        dots[21] = a70;
+        dots[22] = a71;
+        dots[23] = a72;
     }
 }
