@@ -4,7 +4,7 @@ namespace LlmKit.Docs.Snippets;
 
 public static class KernelsSnippets
 {
-    public static (ScoredRow[] Top, bool CudaAvailable) TopK()
+    public static (ScoredRow[] Top, bool GpuAvailable) TopK()
     {
         #region kernels-topk
         const int dims = 384;
@@ -18,12 +18,12 @@ public static class KernelsSnippets
         }
 
         using var kernels = new SimilarityKernels(new KernelOptions { Backend = KernelBackend.Auto });
-        Console.WriteLine(kernels.CudaStatus.Reason);    // what Auto found: a driver and a GPU, or why not
+        Console.WriteLine(kernels.GpuStatus.Reason);     // what Auto found: CUDA, else OpenCL, or why neither
 
         float[] query = matrix.GetRow(1234);
         ScoredRow[] top = kernels.TopK(matrix, query, k: 5, SimilarityMetric.Cosine);
         Console.WriteLine($"best row {top[0].Row} score {top[0].Score:0.000}");   // row 1234, ≈ 1.000
         #endregion
-        return (top, kernels.CudaStatus.IsAvailable);
+        return (top, kernels.GpuStatus.IsAvailable);
     }
 }
