@@ -176,9 +176,12 @@ internal static unsafe class FloatScan<TLoader>
         }
     }
 
-    /// <summary>8 queries × 3 blocks of 16 rows: 24 accumulators, 3 row loads and 8 broadcasts per 24 multiply-adds.</summary>
+    /// <summary>
+    /// 8 queries × 3 blocks of 16 rows: 24 accumulators, 3 row loads and 8 broadcasts per 24 multiply-adds, the most the
+    /// 32 vector registers hold; dots[query × 3 + block]. MaxSim reuses it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void MicroKernel(byte* block0, long blockBytes, float* tile, int dims, Vector512<float>* dots)
+    internal static void MicroKernel(byte* block0, long blockBytes, float* tile, int dims, Vector512<float>* dots)
     {
         byte* block1 = block0 + blockBytes;
         byte* block2 = block1 + blockBytes;

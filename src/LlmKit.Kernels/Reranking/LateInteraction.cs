@@ -125,7 +125,7 @@ internal static unsafe class LateInteraction
         int endBlock = (end + EmbeddingMatrix.BlockRows - 1) / EmbeddingMatrix.BlockRows;
         fixed (float* allTiles = query.TileValues)
         {
-            // Three blocks at a time (24 accumulators, as the batch top-k kernel), then the one or two left one at a time.
+            // Three blocks at a time with the batch top-k micro-kernel (24 accumulators), then the one or two left one at a time.
             for (int block = firstBlock; block < endBlock;)
             {
                 int width = endBlock - block >= 3 ? 3 : 1;
@@ -135,7 +135,7 @@ internal static unsafe class LateInteraction
                     float* tile = allTiles + ((long)t * dims * PreparedQueries.Tile);
                     if (width == 3)
                     {
-                        ThreeBlocks<TLoader>(data, tokens.BlockBytes, tile, dims, dots);
+                        FloatScan<TLoader>.MicroKernel(data, tokens.BlockBytes, tile, dims, dots);
                     }
                     else
                     {
@@ -204,85 +204,5 @@ internal static unsafe class LateInteraction
         dots[15] = a5;
         dots[18] = a6;
         dots[21] = a7;
-    }
-
-    /// <summary>
-    /// 8 query tokens × 3 blocks of 16 rows: 24 accumulators, 3 row loads and 8 broadcasts per 24 multiply-adds, the
-    /// most the 32 vector registers hold; dots[i × 3 + j] for query token i and block j.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void ThreeBlocks<TLoader>(byte* block0, long blockBytes, float* tile, int dims, Vector512<float>* dots)
-        where TLoader : struct, IBlockLoader
-    {
-        byte* block1 = block0 + blockBytes;
-        byte* block2 = block1 + blockBytes;
-        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
-        Vector512<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
-        Vector512<float> a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
-        Vector512<float> a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
-        for (int d = 0; d < dims; d++)
-        {
-            var x0 = TLoader.Load(block0, d);
-            var x1 = TLoader.Load(block1, d);
-            var x2 = TLoader.Load(block2, d);
-            float* q = tile + (d * 8);
-            var s = Vector512.Create(q[0]);
-            a00 = Vector512.FusedMultiplyAdd(x0, s, a00);
-            a01 = Vector512.FusedMultiplyAdd(x1, s, a01);
-            a02 = Vector512.FusedMultiplyAdd(x2, s, a02);
-            s = Vector512.Create(q[1]);
-            a10 = Vector512.FusedMultiplyAdd(x0, s, a10);
-            a11 = Vector512.FusedMultiplyAdd(x1, s, a11);
-            a12 = Vector512.FusedMultiplyAdd(x2, s, a12);
-            s = Vector512.Create(q[2]);
-            a20 = Vector512.FusedMultiplyAdd(x0, s, a20);
-            a21 = Vector512.FusedMultiplyAdd(x1, s, a21);
-            a22 = Vector512.FusedMultiplyAdd(x2, s, a22);
-            s = Vector512.Create(q[3]);
-            a30 = Vector512.FusedMultiplyAdd(x0, s, a30);
-            a31 = Vector512.FusedMultiplyAdd(x1, s, a31);
-            a32 = Vector512.FusedMultiplyAdd(x2, s, a32);
-            s = Vector512.Create(q[4]);
-            a40 = Vector512.FusedMultiplyAdd(x0, s, a40);
-            a41 = Vector512.FusedMultiplyAdd(x1, s, a41);
-            a42 = Vector512.FusedMultiplyAdd(x2, s, a42);
-            s = Vector512.Create(q[5]);
-            a50 = Vector512.FusedMultiplyAdd(x0, s, a50);
-            a51 = Vector512.FusedMultiplyAdd(x1, s, a51);
-            a52 = Vector512.FusedMultiplyAdd(x2, s, a52);
-            s = Vector512.Create(q[6]);
-            a60 = Vector512.FusedMultiplyAdd(x0, s, a60);
-            a61 = Vector512.FusedMultiplyAdd(x1, s, a61);
-            a62 = Vector512.FusedMultiplyAdd(x2, s, a62);
-            s = Vector512.Create(q[7]);
-            a70 = Vector512.FusedMultiplyAdd(x0, s, a70);
-            a71 = Vector512.FusedMultiplyAdd(x1, s, a71);
-            a72 = Vector512.FusedMultiplyAdd(x2, s, a72);
-        }
-
-        dots[0] = a00;
-        dots[1] = a01;
-        dots[2] = a02;
-        dots[3] = a10;
-        dots[4] = a11;
-        dots[5] = a12;
-        dots[6] = a20;
-        dots[7] = a21;
-        dots[8] = a22;
-        dots[9] = a30;
-        dots[10] = a31;
-        dots[11] = a32;
-        dots[12] = a40;
-        dots[13] = a41;
-        dots[14] = a42;
-        dots[15] = a50;
-        dots[16] = a51;
-        dots[17] = a52;
-        dots[18] = a60;
-        dots[19] = a61;
-        dots[20] = a62;
-        dots[21] = a70;
-        dots[22] = a71;
-        dots[23] = a72;
     }
 }
