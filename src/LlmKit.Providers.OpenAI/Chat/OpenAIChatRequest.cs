@@ -18,7 +18,7 @@ internal static class OpenAIChatRequest
 
             // Extras win over what LlmKit writes, so a caller can always override a field for a server with a quirk;
             // skipping the standard field avoids sending a duplicate key, which servers resolve inconsistently.
-            bool Own(string key) => extras is null || !extras.ContainsKey(key);
+            bool Own(string key) => WireExtras.Own(extras, key);
 
             w.WriteStartObject();
             w.WriteString("model", model);
@@ -165,31 +165,11 @@ internal static class OpenAIChatRequest
                 }
             }
 
-            WriteExtras(w, extras);
+            WireExtras.Write(w, extras);
             w.WriteEndObject();
         }
 
         return buffer.WrittenMemory;
-    }
-
-    /// <summary>Writes caller-supplied fields as they are; LlmKit's own option keys are not request fields.</summary>
-    internal static void WriteExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras)
-    {
-        if (extras is null)
-        {
-            return;
-        }
-
-        foreach (var (key, value) in extras)
-        {
-            if (LlmKitOptionKeys.IsLlmKitKey(key))
-            {
-                continue; // settings between LlmKit stages (tags, deadline, cache opt-in) never go on the wire
-            }
-
-            w.WritePropertyName(key);
-            JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-        }
     }
 
     private static void WriteMessages(Utf8JsonWriter w, IEnumerable<ChatMessage> messages, string? instructions)
@@ -250,7 +230,7 @@ internal static class OpenAIChatRequest
                     w.WriteStartObject();
                     w.WriteString("role", "tool");
                     w.WriteString("tool_call_id", result.CallId);
-                    w.WriteString("content", ResultText(result));
+                    w.WriteString("content", WireExtras.ResultText(result));
                     w.WriteEndObject();
                 }
             }
@@ -262,13 +242,28 @@ internal static class OpenAIChatRequest
     private static void WriteAssistantBody(Utf8JsonWriter w, ChatMessage message)
     {
         bool anyText = false, anyCall = false;
+        string? refusal = null;
         foreach (var content in message.Contents)
         {
             anyText |= content is TextContent;
             anyCall |= content is FunctionCallContent;
+            if (content is ErrorContent { ErrorCode: Refusals.ErrorCode } refused)
+            {
+                refusal = refusal is null ? refused.Message : refusal + refused.Message;
+            }
         }
 
-        if (anyText || !anyCall)
+        if (refusal is not null)
+        {
+            // The API's form of an earlier refusal: without it the model loses its own refusal in a multi-turn chat.
+            w.WriteString("refusal", refusal);
+            if (!anyText)
+            {
+                w.WriteNull("content");
+            }
+        }
+
+        if (anyText || (!anyCall && refusal is null))
         {
             w.WriteString("content", TextOf(message));
         }
@@ -315,7 +310,7 @@ internal static class OpenAIChatRequest
                     w.WriteStartObject();
                     w.WriteString("type", "text");
                     w.WriteString("text", text.Text);
-                    WriteExtras(w, text.AdditionalProperties); // per-part extras, e.g. a prompt-cache breakpoint
+                    WireExtras.Write(w, text.AdditionalProperties); // per-part extras, e.g. a prompt-cache breakpoint
                     w.WriteEndObject();
                     break;
                 case DataContent data when data.HasTopLevelMediaType("image"):
@@ -420,13 +415,4 @@ internal static class OpenAIChatRequest
 
         return text.ToString();
     }
-
-    internal static string ResultText(FunctionResultContent result) => result.Result switch
-    {
-        null => result.Exception is { } ex ? $"Error: {ex.Message}" : string.Empty,
-        string s => s,
-        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        JsonElement e => e.GetRawText(),
-        object o => JsonSerializer.Serialize(o, AIJsonUtilities.DefaultOptions.GetTypeInfo(o.GetType())),
-    };
 }

@@ -1,4 +1,5 @@
 using LlmKit.DependencyInjection;
+using LlmKit.Providers;
 using LlmKit.Providers.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +16,9 @@ public static class OpenAILlmKitBuilderExtensions
     /// <summary>
     /// Registers a named chat client backed by an OpenAI-compatible endpoint. Its settings are bound from
     /// <c>LlmKit:OpenAI:&lt;name&gt;</c> (see <see cref="OpenAIProviderOptions"/>), then <paramref name="configure"/>
-    /// runs, and the result is validated when the host starts. The key falls back to <c>OPENAI_API_KEY</c>.
+    /// runs, and the result is validated when the host starts. The key falls back to <c>OPENAI_API_KEY</c>. The client
+    /// sends through the named <see cref="HttpClient"/> <see cref="HttpClientName"/>, whose HTTP logs never show the
+    /// key or account headers.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="name">The client's name, which also names its configuration sections.</param>
@@ -65,27 +68,9 @@ public static class OpenAILlmKitBuilderExtensions
     /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
     /// <param name="name">The client's name.</param>
     /// <returns><c>LlmKit.OpenAI.&lt;name&gt;</c>.</returns>
-    public static string HttpClientName(string name) => "LlmKit.OpenAI." + name;
+    public static string HttpClientName(string name) => OpenAIProvider.Descriptor.HttpClientName(name);
 
-    private static void AddOptions(IServiceCollection services, string name, Action<OpenAIProviderOptions>? configure)
-    {
-        // Chat and embeddings may share a name; the options are registered once so configure runs once.
-        var marker = new OpenAIOptionsMarker(name);
-        if (!services.Any(d => d.ServiceType == typeof(OpenAIOptionsMarker) && Equals(d.ImplementationInstance, marker)))
-        {
-            services.AddSingleton(marker);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAIProviderOptions>, OpenAIProviderOptionsValidator>());
-            services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
-            var options = services.AddOptions<OpenAIProviderOptions>(name)
-                .BindLlmKitConfiguration($"{OpenAIProviderConstants.ConfigurationSection}:{name}");
-            options.ValidateOnStart();
-        }
-
-        if (configure is not null)
-        {
-            services.Configure(name, configure);
-        }
-    }
-
-    private sealed record OpenAIOptionsMarker(string Name);
+    private static void AddOptions(IServiceCollection services, string name, Action<OpenAIProviderOptions>? configure) =>
+        ProviderRegistration.AddProvider<OpenAIProviderOptions, OpenAIProviderOptionsValidator>(
+            services, OpenAIProvider.Descriptor, name, configure, OpenAIProvider.SensitiveHeaders);
 }

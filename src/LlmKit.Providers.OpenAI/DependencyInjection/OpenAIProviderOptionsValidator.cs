@@ -13,29 +13,10 @@ internal sealed class OpenAIProviderOptionsValidator : IValidateOptions<OpenAIPr
 
     public static List<string> Failures(string section, OpenAIProviderOptions options, string? apiKey)
     {
-        var failures = new List<string>();
-        if (options.Endpoint is not { IsAbsoluteUri: true } endpoint || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
+        var failures = ProviderOptionsRules.Failures(section, options, OpenAIProvider.Descriptor, apiKey);
+        if (!ProviderOptionsRules.IsHeaderName(options.ApiKeyHeaderName))
         {
-            failures.Add($"{section}:Endpoint must be an absolute http or https URL, but was '{options.Endpoint}'.");
-        }
-        else if (string.IsNullOrWhiteSpace(apiKey) && endpoint.Host.Equals("api.openai.com", StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add($"{section}:ApiKey is required for api.openai.com: set it or the {OpenAIProviderConstants.ApiKeyEnvironmentVariable} environment variable.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.ApiKeyHeaderName))
-        {
-            failures.Add($"{section}:ApiKeyHeaderName must not be empty.");
-        }
-
-        if (options.Model is { } model && string.IsNullOrWhiteSpace(model))
-        {
-            failures.Add($"{section}:Model must not be empty or white space when it is set.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > OpenAIProviderConstants.MaxRequestTimeout)
-        {
-            failures.Add($"{section}:RequestTimeout must be greater than zero and at most {OpenAIProviderConstants.MaxRequestTimeout}, but was {options.RequestTimeout}.");
+            failures.Add($"{section}:ApiKeyHeaderName must be an HTTP header name, but was '{options.ApiKeyHeaderName}'.");
         }
 
         if (options.EmbeddingBatchSize is < 1 or > OpenAIProviderConstants.MaxEmbeddingBatchSize)
