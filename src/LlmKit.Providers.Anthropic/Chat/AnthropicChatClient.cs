@@ -25,13 +25,8 @@ namespace LlmKit.Providers.Anthropic;
 /// item's <c>AdditionalProperties</c> into its block.
 /// </para>
 /// </remarks>
-public sealed class AnthropicChatClient : IChatClient
+public sealed class AnthropicChatClient : DelegatingChatClient
 {
-    private readonly AnthropicProviderOptions _options;
-    private readonly ProviderConnection _connection;
-    private readonly ChatClientMetadata _metadata;
-    private readonly Uri _messagesUri;
-
     /// <summary>Initializes a new instance of the <see cref="AnthropicChatClient"/> class.</summary>
     /// <param name="options">The API settings; validated here.</param>
     /// <param name="httpClient">The HTTP client to send through; when <see langword="null"/> the client creates and owns one.</param>
@@ -40,19 +35,8 @@ public sealed class AnthropicChatClient : IChatClient
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public AnthropicChatClient(
         AnthropicProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<AnthropicChatClient>? logger = null)
+        : base(AnthropicProvider.Chat(options, httpClient, timeProvider, logger))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _connection = AnthropicProvider.Connect(options, httpClient, timeProvider, logger);
-        (_options, _messagesUri) = (options, new Uri(options.NormalizedEndpoint, "v1/messages"));
-        _metadata = new ChatClientMetadata(AnthropicProviderConstants.ProviderName, options.NormalizedEndpoint, options.Model);
-        Capabilities = new ChatClientCapabilities
-        {
-            SupportsJsonSchemaResponseFormat = options.NativeStructuredOutput,
-            SupportsStrictJsonSchema = options.NativeStructuredOutput, // output_config.format always decodes under the schema
-            SupportsToolCalling = true,
-            SupportsRequiredToolChoice = options.ThinkingBudgetTokens is null, // the API refuses forced tools while thinking
-            SupportsParallelToolCalls = true,
-        };
     }
 
     /// <summary>
@@ -60,36 +44,5 @@ public sealed class AnthropicChatClient : IChatClient
     /// schema, unless <see cref="AnthropicProviderOptions.NativeStructuredOutput"/> is off; a required tool choice
     /// unless the options turn extended thinking on for every call.
     /// </summary>
-    public ChatClientCapabilities Capabilities { get; }
-
-    /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        string model = ModelOf(options);
-        var body = AnthropicChatRequest.Write(messages, options, model, stream: false, _options);
-        return _connection.GetResponseAsync(_messagesUri, body, model, AnthropicChatResponse.Read, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        string model = ModelOf(options);
-        var body = AnthropicChatRequest.Write(messages, options, model, stream: true, _options);
-        return _connection.StreamAsync(_messagesUri, body, model, new AnthropicStreamAssembler(), cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        ProviderServices.Get(this, serviceType, serviceKey, _metadata, Capabilities);
-
-    /// <inheritdoc />
-    public void Dispose() => _connection.Dispose();
-
-    private string ModelOf(ChatOptions? options) =>
-        options?.ModelId ?? _options.Model ?? throw new InvalidOperationException(
-            "No model was given: set ChatOptions.ModelId, LlmKit:Clients:<name>:Model or LlmKit:Anthropic:<name>:Model.");
+    public ChatClientCapabilities Capabilities => ((ProviderChatClient)InnerClient).Capabilities;
 }

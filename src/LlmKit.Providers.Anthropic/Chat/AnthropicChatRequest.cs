@@ -118,31 +118,10 @@ internal static class AnthropicChatRequest
 
             if (options is not null)
             {
-                if (options.Temperature is { } temperature && Own("temperature"))
-                {
-                    w.WriteNumber("temperature", temperature);
-                }
-
-                if (options.TopP is { } topP && Own("top_p"))
-                {
-                    w.WriteNumber("top_p", topP);
-                }
-
-                if (options.TopK is { } topK && Own("top_k"))
-                {
-                    w.WriteNumber("top_k", topK);
-                }
-
-                if (options.StopSequences is { Count: > 0 } stops && Own("stop_sequences"))
-                {
-                    w.WriteStartArray("stop_sequences");
-                    foreach (string stop in stops)
-                    {
-                        w.WriteStringValue(stop);
-                    }
-
-                    w.WriteEndArray();
-                }
+                RequestFields.Number(w, extras, "temperature", options.Temperature);
+                RequestFields.Number(w, extras, "top_p", options.TopP);
+                RequestFields.Number(w, extras, "top_k", options.TopK);
+                RequestFields.Strings(w, extras, "stop_sequences", options.StopSequences);
 
                 bool hasTools = options.Tools is { Count: > 0 };
                 if (hasTools && Own("tools"))

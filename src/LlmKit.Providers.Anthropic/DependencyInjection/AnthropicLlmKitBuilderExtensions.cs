@@ -2,7 +2,6 @@ using LlmKit.DependencyInjection;
 using LlmKit.Providers;
 using LlmKit.Providers.Anthropic;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Extension methods for LlmKit's builders live beside AddLlmKit, as in Microsoft.Extensions.*.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -28,24 +27,12 @@ public static class AnthropicLlmKitBuilderExtensions
     /// services.AddLlmKit().AddAnthropic("claude");
     /// </code>
     /// </example>
-    public static LlmKitChatClientBuilder AddAnthropic(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
-        return builder.AddChatClient(name, sp => new AnthropicChatClient(
-            sp.GetRequiredService<IOptionsMonitor<AnthropicProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<AnthropicChatClient>>()));
-    }
+    public static LlmKitChatClientBuilder AddAnthropic(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null) =>
+        ProviderRegistration.AddChatClient(builder, AnthropicProvider.Descriptor, name, configure, static (options, http, sp) =>
+            new AnthropicChatClient(options, http, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AnthropicChatClient>>()));
 
     /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
     /// <param name="name">The client's name.</param>
     /// <returns><c>LlmKit.Anthropic.&lt;name&gt;</c>.</returns>
     public static string HttpClientName(string name) => AnthropicProvider.Descriptor.HttpClientName(name);
-
-    private static void AddOptions(IServiceCollection services, string name, Action<AnthropicProviderOptions>? configure) =>
-        ProviderRegistration.AddProvider<AnthropicProviderOptions, AnthropicProviderOptionsValidator>(
-            services, AnthropicProvider.Descriptor, name, configure, AnthropicProvider.SensitiveHeaders);
 }

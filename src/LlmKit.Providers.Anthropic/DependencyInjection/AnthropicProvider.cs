@@ -1,26 +1,36 @@
+using LlmKit.ChatCompletion;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace LlmKit.Providers.Anthropic;
 
-/// <summary>The Anthropic side of the code both providers share: its names, its headers, its connection.</summary>
+/// <summary>The Anthropic side of the code both providers share: its names, headers and settings checks, and its chat client.</summary>
 internal static class AnthropicProvider
 {
-    public static ProviderDescriptor Descriptor { get; } = new(
-        AnthropicProviderConstants.ProviderName, AnthropicProviderConstants.ConfigurationSection, "LlmKit.Anthropic.",
-        AnthropicProviderConstants.ApiKeyEnvironmentVariable, "api.anthropic.com", AnthropicProviderConstants.MaxRequestTimeout);
+    public static ProviderDescriptor<AnthropicProviderOptions> Descriptor { get; } = new(
+        AnthropicProviderConstants.ProviderName, AnthropicProviderConstants.ConfigurationSection, AnthropicProviderConstants.ApiKeyEnvironmentVariable,
+        "api.anthropic.com", AnthropicProviderConstants.MaxRequestTimeout, static _ => "The Anthropic API", Headers, AddFailures);
 
-    /// <summary>Validates the options and opens the connection the chat client sends through.</summary>
-    /// <exception cref="ArgumentException">The options are invalid.</exception>
-    public static ProviderConnection Connect(AnthropicProviderOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
+    /// <summary>Validates the options and builds the chat client behind <see cref="AnthropicChatClient"/>.</summary>
+    public static ProviderChatClient Chat(AnthropicProviderOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
     {
-        string? apiKey = options.ResolveApiKey();
-        ProviderOptionsRules.ThrowIfAny(AnthropicProviderOptionsValidator.Failures(nameof(AnthropicProviderOptions), options, apiKey), nameof(options));
-        return new ProviderConnection(
-            AnthropicProviderConstants.ProviderName, "The Anthropic API", apiKey, Headers(options, apiKey), options.RequestTimeout, httpClient, timeProvider, logger);
+        var connection = Descriptor.Connect(options, httpClient, timeProvider, logger);
+        var endpoint = ProviderDescriptor<AnthropicProviderOptions>.NormalizedEndpoint(options);
+        return new ProviderChatClient(
+            connection, new Uri(endpoint, "v1/messages"), new ChatClientMetadata(Descriptor.Name, endpoint, options.Model), CapabilitiesOf(options), Descriptor.MissingModel,
+            (messages, chatOptions, model, stream) => AnthropicChatRequest.Write(messages, chatOptions, model, stream, options),
+            AnthropicChatResponse.Read,
+            static () => new AnthropicStreamAssembler());
     }
 
-    /// <summary>The headers that carry credentials, beyond the standard ones, for log redaction: none.</summary>
-    public static IEnumerable<string> SensitiveHeaders(AnthropicProviderOptions options) => [];
+    private static ChatClientCapabilities CapabilitiesOf(AnthropicProviderOptions options) => new()
+    {
+        SupportsJsonSchemaResponseFormat = options.NativeStructuredOutput,
+        SupportsStrictJsonSchema = options.NativeStructuredOutput, // output_config.format always decodes under the schema
+        SupportsToolCalling = true,
+        SupportsRequiredToolChoice = options.ThinkingBudgetTokens is null, // the API refuses forced tools while thinking
+        SupportsParallelToolCalls = true,
+    };
 
     private static IEnumerable<KeyValuePair<string, string>> Headers(AnthropicProviderOptions options, string? apiKey)
     {
@@ -33,6 +43,24 @@ internal static class AnthropicProvider
         if (options.BetaFeatures.Count > 0)
         {
             yield return new("anthropic-beta", string.Join(',', options.BetaFeatures));
+        }
+    }
+
+    private static void AddFailures(string section, AnthropicProviderOptions options, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(options.ApiVersion))
+        {
+            failures.Add($"{section}:ApiVersion must not be empty.");
+        }
+
+        if (options.DefaultMaxOutputTokens < 1)
+        {
+            failures.Add($"{section}:DefaultMaxOutputTokens must be at least 1, but was {options.DefaultMaxOutputTokens}.");
+        }
+
+        if (options.ThinkingBudgetTokens is { } budget && budget < AnthropicProviderConstants.MinThinkingBudgetTokens)
+        {
+            failures.Add($"{section}:ThinkingBudgetTokens must be at least {AnthropicProviderConstants.MinThinkingBudgetTokens} when it is set, but was {budget}.");
         }
     }
 }

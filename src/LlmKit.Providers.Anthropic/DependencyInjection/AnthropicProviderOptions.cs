@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace LlmKit.Providers.Anthropic;
 
 /// <summary>
@@ -89,10 +87,6 @@ public sealed class AnthropicProviderOptions : IProviderOptions
     /// <c>anthropic-workspace-id</c> and cookies are always redacted. Each entry must be a valid header name.
     /// </value>
     public IList<string> RedactedHeaderNames { get; } = [];
-
-    internal string? ResolveApiKey() => ProviderOptionsRules.ResolveApiKey(this, AnthropicProvider.Descriptor);
-
-    internal Uri NormalizedEndpoint => ProviderOptionsRules.NormalizedEndpoint(Endpoint);
 }
 
 /// <summary>Keys of <c>AdditionalProperties</c> that steer the Anthropic provider per call or per message; they are never sent as request fields.</summary>
@@ -141,35 +135,4 @@ public static class AnthropicProviderConstants
 
     /// <summary>Gets the longest request timeout accepted, one day.</summary>
     public static TimeSpan MaxRequestTimeout { get; } = TimeSpan.FromDays(1);
-}
-
-/// <summary>Validates <see cref="AnthropicProviderOptions"/>, naming the configuration key in each failure.</summary>
-internal sealed class AnthropicProviderOptionsValidator : IValidateOptions<AnthropicProviderOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AnthropicProviderOptions options)
-    {
-        var failures = Failures($"{AnthropicProviderConstants.ConfigurationSection}:{name ?? Options.DefaultName}", options, options.ResolveApiKey());
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    public static List<string> Failures(string section, AnthropicProviderOptions options, string? apiKey)
-    {
-        var failures = ProviderOptionsRules.Failures(section, options, AnthropicProvider.Descriptor, apiKey);
-        if (string.IsNullOrWhiteSpace(options.ApiVersion))
-        {
-            failures.Add($"{section}:ApiVersion must not be empty.");
-        }
-
-        if (options.DefaultMaxOutputTokens < 1)
-        {
-            failures.Add($"{section}:DefaultMaxOutputTokens must be at least 1, but was {options.DefaultMaxOutputTokens}.");
-        }
-
-        if (options.ThinkingBudgetTokens is { } budget && budget < AnthropicProviderConstants.MinThinkingBudgetTokens)
-        {
-            failures.Add($"{section}:ThinkingBudgetTokens must be at least {AnthropicProviderConstants.MinThinkingBudgetTokens} when it is set, but was {budget}.");
-        }
-
-        return failures;
-    }
 }

@@ -17,25 +17,12 @@ namespace LlmKit.Providers.OpenAI;
 /// <see langword="true"/>); temperature, top-p, penalties, seed, stop sequences, reasoning effort and output limit.
 /// Any other <c>ChatOptions.AdditionalProperties</c> entry is written into the request body as a top-level field (and
 /// wins over a field LlmKit would write), for provider extras such as <c>prompt_cache_key</c> or vLLM's <c>top_k</c>.
+/// The wire format and all HTTP plumbing live in shared code; this type names the provider.
 /// Refusals come back as <see cref="Refusals"/> content and are sent back as the assistant's <c>refusal</c> in later
 /// turns; usage includes cached input and reasoning tokens.
 /// </remarks>
-public sealed class OpenAIChatClient : IChatClient
+public sealed class OpenAIChatClient : DelegatingChatClient
 {
-    private static readonly ChatClientCapabilities OpenAICapabilities = new()
-    {
-        SupportsJsonSchemaResponseFormat = true,
-        SupportsStrictJsonSchema = true,
-        SupportsToolCalling = true,
-        SupportsRequiredToolChoice = true,
-        SupportsParallelToolCalls = true,
-    };
-
-    private readonly OpenAIProviderOptions _options;
-    private readonly ProviderConnection _connection;
-    private readonly ChatClientMetadata _metadata;
-    private readonly Uri _completionsUri;
-
     /// <summary>Initializes a new instance of the <see cref="OpenAIChatClient"/> class.</summary>
     /// <param name="options">The endpoint settings; validated here.</param>
     /// <param name="httpClient">The HTTP client to send through; when <see langword="null"/> the client creates and owns one.</param>
@@ -44,44 +31,10 @@ public sealed class OpenAIChatClient : IChatClient
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public OpenAIChatClient(
         OpenAIProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<OpenAIChatClient>? logger = null)
+        : base(OpenAIProvider.Chat(options, httpClient, timeProvider, logger))
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _connection = OpenAIProvider.Connect(options, httpClient, timeProvider, logger);
-        (_options, _completionsUri) = (options, new Uri(options.NormalizedEndpoint, "chat/completions"));
-        _metadata = new ChatClientMetadata(OpenAIProviderConstants.ProviderName, options.NormalizedEndpoint, options.Model);
     }
 
     /// <summary>Gets what this client supports: JSON schema response formats, strict schemas, tools, parallel tool calls.</summary>
-    public ChatClientCapabilities Capabilities => OpenAICapabilities;
-
-    /// <inheritdoc />
-    public Task<ChatResponse> GetResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        string model = ModelOf(options);
-        var body = OpenAIChatRequest.Write(messages, options, model, stream: false, _options);
-        return _connection.GetResponseAsync(_completionsUri, body, model, OpenAIChatResponse.Read, cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
-        IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        string model = ModelOf(options);
-        var body = OpenAIChatRequest.Write(messages, options, model, stream: true, _options);
-        return _connection.StreamAsync(_completionsUri, body, model, new OpenAIStreamAssembler(), cancellationToken);
-    }
-
-    /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        ProviderServices.Get(this, serviceType, serviceKey, _metadata, Capabilities);
-
-    /// <inheritdoc />
-    public void Dispose() => _connection.Dispose();
-
-    private string ModelOf(ChatOptions? options) =>
-        options?.ModelId ?? _options.Model ?? throw new InvalidOperationException(
-            "No model was given: set ChatOptions.ModelId, LlmKit:Clients:<name>:Model or LlmKit:OpenAI:<name>:Model.");
+    public ChatClientCapabilities Capabilities => OpenAIProvider.Capabilities;
 }

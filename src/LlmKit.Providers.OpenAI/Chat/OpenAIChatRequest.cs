@@ -29,50 +29,13 @@ internal static class OpenAIChatRequest
             {
                 bool? strictSetting = options.AdditionalProperties?.TryGetValue(ChatClientCapabilities.StrictJsonSchemaKey, out object? s) == true && s is bool b ? b : null;
 
-                if (options.Temperature is { } temperature && Own("temperature"))
-                {
-                    w.WriteNumber("temperature", temperature);
-                }
-
-                if (options.TopP is { } topP && Own("top_p"))
-                {
-                    w.WriteNumber("top_p", topP);
-                }
-
-                if (options.MaxOutputTokens is { } maxTokens)
-                {
-                    string key = provider.UseMaxCompletionTokens ? "max_completion_tokens" : "max_tokens";
-                    if (Own(key))
-                    {
-                        w.WriteNumber(key, maxTokens);
-                    }
-                }
-
-                if (options.FrequencyPenalty is { } frequency && Own("frequency_penalty"))
-                {
-                    w.WriteNumber("frequency_penalty", frequency);
-                }
-
-                if (options.PresencePenalty is { } presence && Own("presence_penalty"))
-                {
-                    w.WriteNumber("presence_penalty", presence);
-                }
-
-                if (options.Seed is { } seed && Own("seed"))
-                {
-                    w.WriteNumber("seed", seed);
-                }
-
-                if (options.StopSequences is { Count: > 0 } stops && Own("stop"))
-                {
-                    w.WriteStartArray("stop");
-                    foreach (string stop in stops)
-                    {
-                        w.WriteStringValue(stop);
-                    }
-
-                    w.WriteEndArray();
-                }
+                RequestFields.Number(w, extras, "temperature", options.Temperature);
+                RequestFields.Number(w, extras, "top_p", options.TopP);
+                RequestFields.Number(w, extras, provider.UseMaxCompletionTokens ? "max_completion_tokens" : "max_tokens", options.MaxOutputTokens);
+                RequestFields.Number(w, extras, "frequency_penalty", options.FrequencyPenalty);
+                RequestFields.Number(w, extras, "presence_penalty", options.PresencePenalty);
+                RequestFields.Number(w, extras, "seed", options.Seed);
+                RequestFields.Strings(w, extras, "stop", options.StopSequences);
 
                 if (options.Reasoning?.Effort is { } effort && Own("reasoning_effort"))
                 {

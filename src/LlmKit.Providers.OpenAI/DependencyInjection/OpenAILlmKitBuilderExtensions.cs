@@ -4,7 +4,6 @@ using LlmKit.Providers.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Extension methods for LlmKit's builders live beside AddLlmKit, as in Microsoft.Extensions.*.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -30,17 +29,9 @@ public static class OpenAILlmKitBuilderExtensions
     /// services.AddLlmKit().AddOpenAI("local");
     /// </code>
     /// </example>
-    public static LlmKitChatClientBuilder AddOpenAI(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
-        return builder.AddChatClient(name, sp => new OpenAIChatClient(
-            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<OpenAIChatClient>>()));
-    }
+    public static LlmKitChatClientBuilder AddOpenAI(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null) =>
+        ProviderRegistration.AddChatClient(builder, OpenAIProvider.Descriptor, name, configure, static (options, http, sp) =>
+            new OpenAIChatClient(options, http, sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIChatClient>>()));
 
     /// <summary>
     /// Registers a keyed <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> backed by an OpenAI-compatible embeddings
@@ -55,12 +46,11 @@ public static class OpenAILlmKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
+        var provider = OpenAIProvider.Descriptor;
+        ProviderRegistration.AddProvider(builder.Services, provider, name, configure);
         builder.Services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(name, (sp, _) => new OpenAIEmbeddingGenerator(
-            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
+            ProviderRegistration.OptionsOf(sp, name, provider), ProviderRegistration.HttpClientOf(sp, name, provider),
+            sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
         builder.Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
         return builder;
     }
@@ -69,8 +59,4 @@ public static class OpenAILlmKitBuilderExtensions
     /// <param name="name">The client's name.</param>
     /// <returns><c>LlmKit.OpenAI.&lt;name&gt;</c>.</returns>
     public static string HttpClientName(string name) => OpenAIProvider.Descriptor.HttpClientName(name);
-
-    private static void AddOptions(IServiceCollection services, string name, Action<OpenAIProviderOptions>? configure) =>
-        ProviderRegistration.AddProvider<OpenAIProviderOptions, OpenAIProviderOptionsValidator>(
-            services, OpenAIProvider.Descriptor, name, configure, OpenAIProvider.SensitiveHeaders);
 }

@@ -89,10 +89,6 @@ public sealed class OpenAIProviderOptions : IProviderOptions
     /// Each entry must be a valid header name.
     /// </value>
     public IList<string> RedactedHeaderNames { get; } = [];
-
-    internal string? ResolveApiKey() => ProviderOptionsRules.ResolveApiKey(this, OpenAIProvider.Descriptor);
-
-    internal Uri NormalizedEndpoint => ProviderOptionsRules.NormalizedEndpoint(Endpoint);
 }
 
 /// <summary>Defaults and limits of <see cref="OpenAIProviderOptions"/>.</summary>

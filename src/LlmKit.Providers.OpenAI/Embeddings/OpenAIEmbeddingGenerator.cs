@@ -28,10 +28,9 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public OpenAIEmbeddingGenerator(
         OpenAIProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<OpenAIEmbeddingGenerator>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _connection = OpenAIProvider.Connect(options, httpClient, timeProvider, logger);
-        (_options, _embeddingsUri) = (options, new Uri(options.NormalizedEndpoint, "embeddings"));
-        _metadata = new EmbeddingGeneratorMetadata(OpenAIProviderConstants.ProviderName, options.NormalizedEndpoint, options.Model);
+        _connection = OpenAIProvider.Descriptor.Connect(options, httpClient, timeProvider, logger);
+        var endpoint = ProviderDescriptor<OpenAIProviderOptions>.NormalizedEndpoint(options);
+        (_options, _embeddingsUri, _metadata) = (options, new Uri(endpoint, "embeddings"), new(OpenAIProviderConstants.ProviderName, endpoint, options.Model));
     }
 
     /// <inheritdoc />
@@ -67,7 +66,11 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     }
 
     /// <inheritdoc />
-    public object? GetService(Type serviceType, object? serviceKey = null) => ProviderServices.Get(this, serviceType, serviceKey, _metadata);
+    public object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is not null ? null : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : serviceType.IsInstanceOfType(this) ? this : null;
+    }
 
     /// <inheritdoc />
     public void Dispose() => _connection.Dispose();

@@ -62,8 +62,65 @@ public sealed class CredentialLoggingTests
 
         await host.StopAsync();
         Assert.Equal("Bearer " + OpenAIKey, openAI.Requests[0].Header("Authorization")); // the key is sent, only not logged
+        Assert.Contains(exported, r => r.CategoryName == "System.Net.Http.HttpClient.LlmKit.Anthropic.claude.ClientHandler");
+        Assert.Contains(exported, r => r.CategoryName == "System.Net.Http.HttpClient.LlmKit.OpenAI.azure.LogicalHandler");
         Assert.Equal(AzureKey, openAI.Requests[1].Header("api-key"));
         AssertHeadersWereLoggedWithoutSecrets(exported, OpenAIKey, AzureKey, AnthropicKey, Organization, Project, ResponseOrganization);
+    }
+
+    [Fact]
+    public async Task Credentials_stay_redacted_when_the_application_narrows_redaction_and_configured_headers_join_them()
+    {
+        await using var openAI = Answering(OpenAIReply, [new("openai-organization", ResponseOrganization)]);
+        var exported = new List<LogRecord>();
+        using var host = Build(exported, new()
+        {
+            ["LlmKit:OpenAI:gpt:Endpoint"] = new Uri(openAI.BaseUri, "v1/").ToString(),
+            ["LlmKit:OpenAI:gpt:Model"] = "m",
+            ["LlmKit:OpenAI:gpt:ApiKey"] = OpenAIKey,
+            ["LlmKit:OpenAI:gpt:Organization"] = Organization,
+            ["LlmKit:OpenAI:gpt:RedactedHeaderNames:0"] = "x-gateway-key",
+        }, llmKit =>
+        {
+            llmKit.AddOpenAI("gpt");
+
+            // The application shows every header in its logs, and a handler of its own adds a gateway key.
+            llmKit.Services.AddHttpClient(OpenAILlmKitBuilderExtensions.HttpClientName("gpt"))
+                .RedactLoggedHeaders(_ => false)
+                .AddHttpMessageHandler(() => new GatewayKeyHandler());
+        });
+        await host.StartAsync();
+
+        await host.Services.GetRequiredKeyedService<IChatClient>("gpt").GetResponseAsync("Hi");
+
+        await host.StopAsync();
+        Assert.Equal(GatewayKey, openAI.Requests[0].Header("x-gateway-key"));
+        AssertHeadersWereLoggedWithoutSecrets(exported, OpenAIKey, Organization, GatewayKey, ResponseOrganization);
+        // The narrowing still applies to everything else: the content type is shown.
+        Assert.Contains(exported, r => r.FormattedMessage?.Contains("Content-Type: application/json", StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task A_redacted_header_name_that_is_not_a_header_name_stops_the_host_naming_the_key()
+    {
+        using var host = Build([], new()
+        {
+            ["LlmKit:Anthropic:claude:Endpoint"] = "http://localhost:1/",
+            ["LlmKit:Anthropic:claude:RedactedHeaderNames:0"] = "x gateway key",
+        }, llmKit => llmKit.AddAnthropic("claude"));
+
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => host.StartAsync());
+
+        Assert.Contains("LlmKit:Anthropic:claude:RedactedHeaderNames:0 must be an HTTP header name", ex.Message, StringComparison.Ordinal);
+    }
+
+    private sealed class GatewayKeyHandler : DelegatingHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            request.Headers.Add("x-gateway-key", GatewayKey);
+            return base.SendAsync(request, cancellationToken);
+        }
     }
 
     private static void AssertHeadersWereLoggedWithoutSecrets(List<LogRecord> exported, params string[] secrets)
@@ -72,8 +129,8 @@ public sealed class CredentialLoggingTests
         var headerEvents = exported.Where(r => r.CategoryName?.StartsWith("System.Net.Http.HttpClient.LlmKit.", StringComparison.Ordinal) == true &&
                                                (r.EventId.Name is "RequestHeader" or "ResponseHeader" || r.FormattedMessage?.Contains("Headers:", StringComparison.Ordinal) == true)).ToList();
         Assert.NotEmpty(headerEvents);
-        Assert.Contains(headerEvents, r => r.CategoryName!.Contains("LlmKit.Anthropic.claude", StringComparison.Ordinal));
-        Assert.Contains(headerEvents, r => r.CategoryName!.Contains("LlmKit.OpenAI.azure", StringComparison.Ordinal));
+        Assert.Contains(headerEvents, r => r.CategoryName!.EndsWith(".LogicalHandler", StringComparison.Ordinal));
+        Assert.Contains(headerEvents, r => r.CategoryName!.EndsWith(".ClientHandler", StringComparison.Ordinal));
 
         foreach (var record in exported)
         {

@@ -1,4 +1,5 @@
 using LlmKit.DependencyInjection;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Http;
@@ -15,22 +16,33 @@ namespace LlmKit.Providers;
 /// </summary>
 internal static class ProviderRegistration
 {
-    public static void AddProvider<TOptions, TValidator>(
-        IServiceCollection services, ProviderDescriptor provider, string name, Action<TOptions>? configure, Func<TOptions, IEnumerable<string>> sensitiveHeaders)
+    /// <summary>Registers the provider's options and HTTP client under <paramref name="name"/>, then a chat client that sends through them.</summary>
+    public static LlmKitChatClientBuilder AddChatClient<TOptions>(
+        LlmKitBuilder builder, ProviderDescriptor<TOptions> provider, string name, Action<TOptions>? configure,
+        Func<TOptions, HttpClient, IServiceProvider, IChatClient> create)
         where TOptions : class, IProviderOptions
-        where TValidator : class, IValidateOptions<TOptions>
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        AddProvider(builder.Services, provider, name, configure);
+        return builder.AddChatClient(name, sp => create(OptionsOf(sp, name, provider), HttpClientOf(sp, name, provider), sp));
+    }
+
+    /// <summary>Registers the provider's options and HTTP client under <paramref name="name"/>, once however often it is called.</summary>
+    public static void AddProvider<TOptions>(IServiceCollection services, ProviderDescriptor<TOptions> provider, string name, Action<TOptions>? configure)
+        where TOptions : class, IProviderOptions
     {
         // Chat and embeddings may share a name; the options are registered once so configure runs once.
         var marker = new Registered<TOptions>(name);
         if (!services.Any(d => d.ServiceType == typeof(Registered<TOptions>) && Equals(d.ImplementationInstance, marker)))
         {
             services.AddSingleton(marker);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>, TValidator>());
+            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TOptions>>(new ProviderOptionsValidator<TOptions>(provider)));
             services.AddOptions<TOptions>(name).BindLlmKitConfiguration($"{provider.ConfigurationSection}:{name}").ValidateOnStart();
             AddHttpClient(services, provider.HttpClientName(name), sp =>
             {
                 var options = sp.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name);
-                return sensitiveHeaders(options).Concat(options.RedactedHeaderNames);
+                return provider.SensitiveHeaders(options).Concat(options.RedactedHeaderNames);
             });
         }
 
@@ -39,6 +51,16 @@ internal static class ProviderRegistration
             services.Configure(name, configure);
         }
     }
+
+    /// <summary>The options of the registration <paramref name="name"/>.</summary>
+    public static TOptions OptionsOf<TOptions>(IServiceProvider services, string name, ProviderDescriptor<TOptions> provider)
+        where TOptions : class, IProviderOptions =>
+        services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name);
+
+    /// <summary>The named <see cref="HttpClient"/> of the registration <paramref name="name"/>.</summary>
+    public static HttpClient HttpClientOf<TOptions>(IServiceProvider services, string name, ProviderDescriptor<TOptions> provider)
+        where TOptions : class, IProviderOptions =>
+        services.GetRequiredService<IHttpClientFactory>().CreateClient(provider.HttpClientName(name));
 
     private static void AddHttpClient(IServiceCollection services, string clientName, Func<IServiceProvider, IEnumerable<string>> redactedHeaders)
     {
