@@ -35,14 +35,7 @@ public sealed class AnthropicChatClient : DelegatingChatClient
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public AnthropicChatClient(
         AnthropicProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<AnthropicChatClient>? logger = null)
-        : base(AnthropicProvider.Chat(options, httpClient, timeProvider, logger))
+        : base(AnthropicProvider.Descriptor.CreateChatClient(options, httpClient, timeProvider, logger))
     {
     }
-
-    /// <summary>
-    /// Gets what this client supports: tools and parallel tool calls; JSON schema response formats, decoded under the
-    /// schema, unless <see cref="AnthropicProviderOptions.NativeStructuredOutput"/> is off; a required tool choice
-    /// unless the options turn extended thinking on for every call.
-    /// </summary>
-    public ChatClientCapabilities Capabilities => ((ProviderChatClient)InnerClient).Capabilities;
 }

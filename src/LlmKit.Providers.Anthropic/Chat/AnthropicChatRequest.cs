@@ -12,7 +12,6 @@ internal static class AnthropicChatRequest
         IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, AnthropicProviderOptions provider)
     {
         var extras = options?.AdditionalProperties;
-        bool Own(string key) => WireExtras.Own(extras, key);
 
         // Split system text from the conversation and merge consecutive turns of the same role: the API wants
         // alternating user/assistant turns, and tool results travel in user turns.
@@ -95,12 +94,12 @@ internal static class AnthropicChatRequest
         {
             w.WriteStartObject();
             w.WriteString("model", model);
-            if (Own("max_tokens"))
+            if (WireExtras.Own(extras, "max_tokens"))
             {
                 w.WriteNumber("max_tokens", maxTokens);
             }
 
-            if (system.Count > 0 && Own("system"))
+            if (system.Count > 0 && WireExtras.Own(extras, "system"))
             {
                 WriteSystem(w, system, provider.CacheSystemPrompt);
             }
@@ -124,7 +123,7 @@ internal static class AnthropicChatRequest
                 RequestFields.Strings(w, extras, "stop_sequences", options.StopSequences);
 
                 bool hasTools = options.Tools is { Count: > 0 };
-                if (hasTools && Own("tools"))
+                if (hasTools && WireExtras.Own(extras, "tools"))
                 {
                     w.WriteStartArray("tools");
                     var tools = options.Tools!;
@@ -142,12 +141,12 @@ internal static class AnthropicChatRequest
                     w.WriteEndArray();
                 }
 
-                if (Own("tool_choice"))
+                if (WireExtras.Own(extras, "tool_choice"))
                 {
                     WriteToolChoice(w, options, hasTools);
                 }
 
-                if (schema is { } responseSchema && Own("output_config"))
+                if (schema is { } responseSchema && WireExtras.Own(extras, "output_config"))
                 {
                     // Native structured output: the API decodes under the schema; the answer is the text block.
                     w.WriteStartObject("output_config");
@@ -160,7 +159,7 @@ internal static class AnthropicChatRequest
                 }
             }
 
-            if (thinking is { } thinkingBudget && Own("thinking"))
+            if (thinking is { } thinkingBudget && WireExtras.Own(extras, "thinking"))
             {
                 w.WriteStartObject("thinking");
                 w.WriteString("type", "enabled");

@@ -1,27 +1,16 @@
 using LlmKit.ChatCompletion;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 
 namespace LlmKit.Providers.Anthropic;
 
-/// <summary>The Anthropic side of the code both providers share: its names, headers and settings checks, and its chat client.</summary>
+/// <summary>The Anthropic side of the code both providers share: its names, headers, settings checks and chat wire format.</summary>
 internal static class AnthropicProvider
 {
     public static ProviderDescriptor<AnthropicProviderOptions> Descriptor { get; } = new(
         AnthropicProviderConstants.ProviderName, AnthropicProviderConstants.ConfigurationSection, AnthropicProviderConstants.ApiKeyEnvironmentVariable,
-        "api.anthropic.com", AnthropicProviderConstants.MaxRequestTimeout, static _ => "The Anthropic API", Headers, AddFailures);
-
-    /// <summary>Validates the options and builds the chat client behind <see cref="AnthropicChatClient"/>.</summary>
-    public static ProviderChatClient Chat(AnthropicProviderOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
+        "api.anthropic.com", AnthropicProviderConstants.MaxRequestTimeout, static _ => "The Anthropic API", Headers, AddFailures)
     {
-        var connection = Descriptor.Connect(options, httpClient, timeProvider, logger);
-        var endpoint = ProviderDescriptor<AnthropicProviderOptions>.NormalizedEndpoint(options);
-        return new ProviderChatClient(
-            connection, new Uri(endpoint, "v1/messages"), new ChatClientMetadata(Descriptor.Name, endpoint, options.Model), CapabilitiesOf(options), Descriptor.MissingModel,
-            (messages, chatOptions, model, stream) => AnthropicChatRequest.Write(messages, chatOptions, model, stream, options),
-            AnthropicChatResponse.Read,
-            static () => new AnthropicStreamAssembler());
-    }
+        Chat = new("v1/messages", CapabilitiesOf, AnthropicChatRequest.Write, AnthropicChatResponse.Read, static () => new AnthropicStreamAssembler()),
+    };
 
     private static ChatClientCapabilities CapabilitiesOf(AnthropicProviderOptions options) => new()
     {

@@ -31,10 +31,7 @@ public sealed class OpenAIChatClient : DelegatingChatClient
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     public OpenAIChatClient(
         OpenAIProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<OpenAIChatClient>? logger = null)
-        : base(OpenAIProvider.Chat(options, httpClient, timeProvider, logger))
+        : base(OpenAIProvider.Descriptor.CreateChatClient(options, httpClient, timeProvider, logger))
     {
     }
-
-    /// <summary>Gets what this client supports: JSON schema response formats, strict schemas, tools, parallel tool calls.</summary>
-    public ChatClientCapabilities Capabilities => OpenAIProvider.Capabilities;
 }

@@ -16,10 +16,6 @@ internal static class OpenAIChatRequest
         {
             var extras = options?.AdditionalProperties;
 
-            // Extras win over what LlmKit writes, so a caller can always override a field for a server with a quirk;
-            // skipping the standard field avoids sending a duplicate key, which servers resolve inconsistently.
-            bool Own(string key) => WireExtras.Own(extras, key);
-
             w.WriteStartObject();
             w.WriteString("model", model);
             w.WritePropertyName("messages");
@@ -37,7 +33,7 @@ internal static class OpenAIChatRequest
                 RequestFields.Number(w, extras, "seed", options.Seed);
                 RequestFields.Strings(w, extras, "stop", options.StopSequences);
 
-                if (options.Reasoning?.Effort is { } effort && Own("reasoning_effort"))
+                if (options.Reasoning?.Effort is { } effort && WireExtras.Own(extras, "reasoning_effort"))
                 {
                     w.WriteString("reasoning_effort", effort switch
                     {
@@ -51,13 +47,13 @@ internal static class OpenAIChatRequest
                 }
 
                 bool hasTools = options.Tools is { Count: > 0 };
-                if (hasTools && Own("tools"))
+                if (hasTools && WireExtras.Own(extras, "tools"))
                 {
                     WriteTools(w, options.Tools!, strictSetting);
                 }
 
                 // OpenAI rejects tool_choice without tools, even "none".
-                if (options.ToolMode is { } mode && Own("tool_choice") && hasTools)
+                if (options.ToolMode is { } mode && WireExtras.Own(extras, "tool_choice") && hasTools)
                 {
                     switch (mode)
                     {
@@ -81,12 +77,12 @@ internal static class OpenAIChatRequest
                     }
                 }
 
-                if (hasTools && options.AllowMultipleToolCalls is { } parallel && Own("parallel_tool_calls"))
+                if (hasTools && options.AllowMultipleToolCalls is { } parallel && WireExtras.Own(extras, "parallel_tool_calls"))
                 {
                     w.WriteBoolean("parallel_tool_calls", parallel);
                 }
 
-                if (options.ResponseFormat is ChatResponseFormatJson json && Own("response_format"))
+                if (options.ResponseFormat is ChatResponseFormatJson json && WireExtras.Own(extras, "response_format"))
                 {
                     w.WriteStartObject("response_format");
                     if (json.Schema is { } schema)
@@ -120,7 +116,7 @@ internal static class OpenAIChatRequest
             if (stream)
             {
                 w.WriteBoolean("stream", true);
-                if (provider.IncludeStreamUsage && Own("stream_options"))
+                if (provider.IncludeStreamUsage && WireExtras.Own(extras, "stream_options"))
                 {
                     w.WriteStartObject("stream_options");
                     w.WriteBoolean("include_usage", true);

@@ -1,36 +1,23 @@
 using LlmKit.ChatCompletion;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Logging;
 
 namespace LlmKit.Providers.OpenAI;
 
-/// <summary>The OpenAI side of the code both providers share: its names, headers and settings checks, and its chat client.</summary>
+/// <summary>The OpenAI side of the code both providers share: its names, headers, settings checks and chat wire format.</summary>
 internal static class OpenAIProvider
 {
-    public static ProviderDescriptor<OpenAIProviderOptions> Descriptor { get; } = new(
-        OpenAIProviderConstants.ProviderName, OpenAIProviderConstants.ConfigurationSection, OpenAIProviderConstants.ApiKeyEnvironmentVariable,
-        "api.openai.com", OpenAIProviderConstants.MaxRequestTimeout, DisplayName, Headers, AddFailures)
-    {
-        SensitiveHeaders = static options => [options.ApiKeyHeaderName],
-    };
-
-    public static ChatClientCapabilities Capabilities { get; } = new()
+    private static ChatClientCapabilities Capabilities { get; } = new()
     {
         SupportsJsonSchemaResponseFormat = true, SupportsStrictJsonSchema = true, SupportsToolCalling = true,
         SupportsRequiredToolChoice = true, SupportsParallelToolCalls = true,
     };
 
-    /// <summary>Validates the options and builds the chat client behind <see cref="OpenAIChatClient"/>.</summary>
-    public static ProviderChatClient Chat(OpenAIProviderOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
+    public static ProviderDescriptor<OpenAIProviderOptions> Descriptor { get; } = new(
+        OpenAIProviderConstants.ProviderName, OpenAIProviderConstants.ConfigurationSection, OpenAIProviderConstants.ApiKeyEnvironmentVariable,
+        "api.openai.com", OpenAIProviderConstants.MaxRequestTimeout, DisplayName, Headers, AddFailures)
     {
-        var connection = Descriptor.Connect(options, httpClient, timeProvider, logger);
-        var endpoint = ProviderDescriptor<OpenAIProviderOptions>.NormalizedEndpoint(options);
-        return new ProviderChatClient(
-            connection, new Uri(endpoint, "chat/completions"), new ChatClientMetadata(Descriptor.Name, endpoint, options.Model), Capabilities, Descriptor.MissingModel,
-            (messages, chatOptions, model, stream) => OpenAIChatRequest.Write(messages, chatOptions, model, stream, options),
-            OpenAIChatResponse.Read,
-            static () => new OpenAIStreamAssembler());
-    }
+        SensitiveHeaders = static options => [options.ApiKeyHeaderName],
+        Chat = new("chat/completions", static _ => Capabilities, OpenAIChatRequest.Write, OpenAIChatResponse.Read, static () => new OpenAIStreamAssembler()),
+    };
 
     private static string DisplayName(OpenAIProviderOptions options) =>
         "OpenAI-compatible endpoint " + ProviderDescriptor<OpenAIProviderOptions>.NormalizedEndpoint(options).Authority;

@@ -1,4 +1,7 @@
 using System.Buffers;
+using System.Text.Json;
+using LlmKit.ChatCompletion;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
 namespace LlmKit.Providers;
@@ -25,6 +28,9 @@ internal sealed class ProviderDescriptor<TOptions>(
 
     /// <summary>Gets the headers whose values are credentials for these options, beyond the standard ones, for log redaction.</summary>
     public Func<TOptions, IEnumerable<string>> SensitiveHeaders { get; init; } = static _ => [];
+
+    /// <summary>Gets the provider's chat wire format: the path, what the client supports, how requests are written and answers read.</summary>
+    public required ChatWire Chat { get; init; }
 
     /// <summary>Whether <paramref name="value"/> is a valid header name: an RFC 9110 token.</summary>
     public static bool IsHeaderName(string? value) => !string.IsNullOrEmpty(value) && value.AsSpan().IndexOfAnyExcept(HeaderTokenChars) < 0;
@@ -78,6 +84,16 @@ internal sealed class ProviderDescriptor<TOptions>(
         return failures;
     }
 
+    /// <summary>Validates the options and builds the provider's chat client, which the public client type wraps.</summary>
+    public ProviderChatClient CreateChatClient(TOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
+    {
+        var connection = Connect(options, httpClient, timeProvider, logger);
+        var endpoint = NormalizedEndpoint(options);
+        return new ProviderChatClient(
+            connection, new Uri(endpoint, Chat.Path), new ChatClientMetadata(name, endpoint, options.Model), Chat.Capabilities(options), MissingModel,
+            (messages, chatOptions, model, stream) => Chat.WriteRequest(messages, chatOptions, model, stream, options), Chat.ReadResponse, Chat.NewStreamAssembler);
+    }
+
     /// <summary>Validates the options (an <see cref="ArgumentException"/> naming every problem) and opens a connection.</summary>
     public ProviderConnection Connect(TOptions options, HttpClient? httpClient, TimeProvider? timeProvider, ILogger? logger)
     {
@@ -91,4 +107,17 @@ internal sealed class ProviderDescriptor<TOptions>(
 
         return new ProviderConnection(name, displayName(options), apiKey, headers(options, apiKey), options.RequestTimeout, httpClient, timeProvider, logger);
     }
+
+    /// <summary>A provider's chat wire format.</summary>
+    /// <param name="Path">The chat endpoint relative to the base URL.</param>
+    /// <param name="Capabilities">What a client with these options supports.</param>
+    /// <param name="WriteRequest">Writes a request body: messages, options, model, whether it streams, the provider options.</param>
+    /// <param name="ReadResponse">Reads a complete answer.</param>
+    /// <param name="NewStreamAssembler">Creates the reader of one stream.</param>
+    internal sealed record ChatWire(
+        string Path,
+        Func<TOptions, ChatClientCapabilities> Capabilities,
+        Func<IEnumerable<ChatMessage>, ChatOptions?, string, bool, TOptions, ReadOnlyMemory<byte>> WriteRequest,
+        Func<JsonElement, ChatResponse> ReadResponse,
+        Func<IChatStreamAssembler> NewStreamAssembler);
 }

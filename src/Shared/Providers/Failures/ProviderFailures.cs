@@ -182,29 +182,24 @@ internal static partial class ProviderFailures
     {
         // The body is more specific than the status: a 400 can be a context overflow, a 429 can be an exhausted
         // quota that no amount of waiting fixes.
-        switch (error.Code ?? error.Type)
+        LlmErrorKind? byCode = (error.Code ?? error.Type) switch
         {
-            case "context_length_exceeded" or "string_above_max_length":
-                return LlmErrorKind.ContextLengthExceeded;
-            case "content_filter" or "content_policy_violation":
-                return LlmErrorKind.ContentFiltered;
-            case "insufficient_quota" or "billing_hard_limit_reached":
-                return LlmErrorKind.PermissionDenied;
-            case "invalid_api_key" or "authentication_error":
-                return LlmErrorKind.Authentication;
-            case "permission_error":
-                return LlmErrorKind.PermissionDenied;
-            case "not_found_error" or "model_not_found":
-                return LlmErrorKind.NotFound;
-            case "rate_limit_error" or "rate_limit_exceeded":
-                return LlmErrorKind.RateLimited;
-            case "overloaded_error":
-                return LlmErrorKind.Overloaded;
-            case "api_error" or "server_error":
-                // Generic server-side types: the status still tells overload (503) from breakage (500).
-                return status >= 500 ? LlmException.KindFromStatusCode(status) : LlmErrorKind.ServerError;
-            case "request_too_large":
-                return LlmErrorKind.BadRequest;
+            "context_length_exceeded" or "string_above_max_length" => LlmErrorKind.ContextLengthExceeded,
+            "content_filter" or "content_policy_violation" => LlmErrorKind.ContentFiltered,
+            "insufficient_quota" or "billing_hard_limit_reached" or "permission_error" => LlmErrorKind.PermissionDenied,
+            "invalid_api_key" or "authentication_error" => LlmErrorKind.Authentication,
+            "not_found_error" or "model_not_found" => LlmErrorKind.NotFound,
+            "rate_limit_error" or "rate_limit_exceeded" => LlmErrorKind.RateLimited,
+            "overloaded_error" => LlmErrorKind.Overloaded,
+            "request_too_large" => LlmErrorKind.BadRequest,
+
+            // Generic server-side types: the status still tells overload (503) from breakage (500).
+            "api_error" or "server_error" => status >= 500 ? LlmException.KindFromStatusCode(status) : LlmErrorKind.ServerError,
+            _ => null,
+        };
+        if (byCode is { } kind)
+        {
+            return kind;
         }
 
         if (error.Message is { } message && (message.Contains("prompt is too long", StringComparison.OrdinalIgnoreCase) ||

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -100,31 +99,23 @@ internal static class JsonText
 
             byte escape = raw[0];
             raw = raw[1..];
-            switch (escape)
+            if (escape == (byte)'u' && raw.Length >= 4 &&
+                ushort.TryParse(Encoding.ASCII.GetString(raw[..4]), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ushort code))
             {
-                case (byte)'u' when raw.Length >= 4 && ushort.TryParse(Encoding.ASCII.GetString(raw[..4]), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out ushort code):
-                    text.Append((char)code); // may be half of a pair: kept so that the caller can join or replace it
-                    raw = raw[4..];
-                    break;
-                case (byte)'n':
-                    text.Append('\n');
-                    break;
-                case (byte)'r':
-                    text.Append('\r');
-                    break;
-                case (byte)'t':
-                    text.Append('\t');
-                    break;
-                case (byte)'b':
-                    text.Append('\b');
-                    break;
-                case (byte)'f':
-                    text.Append('\f');
-                    break;
-                default:
-                    text.Append((char)escape); // \" \\ \/
-                    break;
+                text.Append((char)code); // may be half of a pair: kept so that the caller can join or replace it
+                raw = raw[4..];
+                continue;
             }
+
+            text.Append(escape switch
+            {
+                (byte)'n' => '\n',
+                (byte)'r' => '\r',
+                (byte)'t' => '\t',
+                (byte)'b' => '\b',
+                (byte)'f' => '\f',
+                _ => (char)escape, // \" \\ \/
+            });
         }
 
         return text.ToString();
