@@ -116,19 +116,24 @@ internal sealed class ProviderConnection : IDisposable
                 throw call.Failed(ProviderFailures.FromErrorObject(error, call.RequestId, call.Status, call.Info));
             }
 
-            List<ChatResponseUpdate> updates;
-            try
+            // Enumerated by hand, not buffered into a list: a stream has a thousand events, and only the reading of
+            // each one, not the caller's handling of the update, is a failure of the provider's answer.
+            using var updates = assembler.Read(data).GetEnumerator();
+            while (true)
             {
-                updates = [.. assembler.Read(data)];
-            }
-            catch (Exception ex) when (IsShapeError(ex))
-            {
-                throw call.Failed(ProviderFailures.UnexpectedShape(call.Info, call.Status, call.RequestId, ex));
-            }
+                try
+                {
+                    if (!updates.MoveNext())
+                    {
+                        break;
+                    }
+                }
+                catch (Exception ex) when (IsShapeError(ex))
+                {
+                    throw call.Failed(ProviderFailures.UnexpectedShape(call.Info, call.Status, call.RequestId, ex));
+                }
 
-            foreach (var update in updates)
-            {
-                yield return update;
+                yield return updates.Current;
             }
 
             if (assembler.Ended)
