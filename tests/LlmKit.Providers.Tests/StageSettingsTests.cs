@@ -41,6 +41,20 @@ public sealed class StageSettingsTests
         AssertOnlyCallerExtras(server.Requests[0].BodyText, (string?)server.Requests[0].Json!["user"]);
     }
 
+    [Fact]
+    public async Task OpenAI_embeddings_send_caller_extras_but_never_LlmKit_stage_settings()
+    {
+        await using var server = AnthropicChatClientTests.Canned("""{"model":"emb","data":[{"index":0,"embedding":[0.5]}]}""");
+        using var generator = new OpenAIEmbeddingGenerator(new OpenAIProviderOptions
+        {
+            ApiKey = "sk-test", Endpoint = new Uri(server.BaseUri, "v1/"), Model = "emb", EmbeddingEncoding = OpenAIEmbeddingEncoding.Float,
+        });
+
+        await generator.GenerateAsync(["hi"], new EmbeddingGenerationOptions { AdditionalProperties = OptionsWithStageSettings().AdditionalProperties });
+
+        AssertOnlyCallerExtras(server.Requests[0].BodyText, (string?)server.Requests[0].Json!["user"]);
+    }
+
     [Theory]
     [InlineData(CallerTags.TenantKey, true)]
     [InlineData(ChatDeadline.PropertyName, true)]

@@ -66,10 +66,26 @@ public class LlmException : Exception
     public string? ProviderErrorCode { get; init; }
 
     /// <summary>
-    /// Gets a value indicating whether trying the same call again later can succeed: rate limits, overload,
-    /// server errors, timeouts and network failures.
+    /// Gets the account identifier the provider named in its error (an OpenAI organization such as <c>org-…</c> or
+    /// project <c>proj_…</c>, an Anthropic organization id), for support tickets.
     /// </summary>
-    public bool IsTransient => IsTransientKind(Kind);
+    /// <remarks>
+    /// Account identifiers are kept out of <see cref="Exception.Message"/>, which ends up in logs, traces and error
+    /// pages; they are only here, where a caller chooses to read them.
+    /// </remarks>
+    public string? ProviderAccountId { get; init; }
+
+    /// <summary>
+    /// Gets why a failure of a normally transient kind cannot succeed by sending the same call again, when the
+    /// provider's answer shows that; <see langword="null"/> otherwise.
+    /// </summary>
+    public LlmNonRetryableReason? NonRetryableReason { get; init; }
+
+    /// <summary>
+    /// Gets a value indicating whether trying the same call again later can succeed: rate limits, overload,
+    /// server errors, timeouts and network failures, unless <see cref="NonRetryableReason"/> says otherwise.
+    /// </summary>
+    public bool IsTransient => IsTransientKind(Kind) && NonRetryableReason is null;
 
     /// <summary>Returns whether failures of <paramref name="kind"/> are transient.</summary>
     /// <param name="kind">The error kind.</param>

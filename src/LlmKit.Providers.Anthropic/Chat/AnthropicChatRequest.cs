@@ -8,14 +8,10 @@ namespace LlmKit.Providers.Anthropic;
 /// <summary>Writes a Messages API request body from Microsoft.Extensions.AI messages and options.</summary>
 internal static class AnthropicChatRequest
 {
-    /// <summary>What the writer decided that the reader needs to know.</summary>
-    internal readonly record struct Plan(string? StructuredOutputTool);
-
     public static ReadOnlyMemory<byte> Write(
-        IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, AnthropicProviderOptions provider, out Plan plan)
+        IEnumerable<ChatMessage> messages, ChatOptions? options, string model, bool stream, AnthropicProviderOptions provider)
     {
         var extras = options?.AdditionalProperties;
-        bool Own(string key) => extras is null || !extras.ContainsKey(key);
 
         // Split system text from the conversation and merge consecutive turns of the same role: the API wants
         // alternating user/assistant turns, and tool results travel in user turns.
@@ -44,7 +40,10 @@ internal static class AnthropicChatRequest
             var turn = turns[^1];
             // The API rejects empty text blocks, which tool-calling turns assembled from streams often carry.
             // Reasoning without a signature came from another provider (after a fallback, say) and would be rejected.
-            turn.Contents.AddRange(message.Contents.Where(c => c is not (UsageContent or TextContent { Text.Length: 0 } or TextReasoningContent { ProtectedData: null })));
+            // The API has no refusal block: an earlier refusal goes back as the text it was, so the model keeps it.
+            turn.Contents.AddRange(message.Contents
+                .Where(c => c is not (UsageContent or TextContent { Text.Length: 0 } or TextReasoningContent { ProtectedData: null }))
+                .Select(c => c is ErrorContent { ErrorCode: Refusals.ErrorCode } refusal ? new TextContent(refusal.Message) : c));
             if (message.AdditionalProperties?.TryGetValue(AnthropicChatOptionKeys.CacheBreakpoint, out object? mark) == true && mark is true)
             {
                 turn.BreakpointAfter = turn.Contents.Count - 1;
@@ -75,20 +74,32 @@ internal static class AnthropicChatRequest
                 $"The thinking budget ({budget} tokens) must be smaller than the output limit ({maxTokens} tokens): raise MaxOutputTokens or lower the budget.", nameof(options));
         }
 
-        string? structuredTool = options?.ResponseFormat is ChatResponseFormatJson { Schema: not null } ? provider.StructuredOutputToolName : null;
-        plan = new Plan(structuredTool);
+        JsonElement? schema = options?.ResponseFormat is ChatResponseFormatJson { Schema: { } s } ? s : null;
+        if (schema is not null && !provider.NativeStructuredOutput)
+        {
+            throw new NotSupportedException(
+                "The call asks for a JSON schema response format, but NativeStructuredOutput is off for this client (its model has no output_config.format): " +
+                "let LlmKit's structured output choose the strategy from the client's capabilities, or turn NativeStructuredOutput on.");
+        }
+
+        if (thinking is not null && options?.ToolMode is RequiredChatToolMode && options.Tools is { Count: > 0 })
+        {
+            throw new ArgumentException(
+                "Anthropic does not allow a required tool choice while extended thinking is on: use ChatToolMode.Auto, or turn thinking off for this call " +
+                $"({AnthropicChatOptionKeys.ThinkingBudgetTokens} = 0).", nameof(options));
+        }
 
         var buffer = new ArrayBufferWriter<byte>(4096);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
             w.WriteString("model", model);
-            if (Own("max_tokens"))
+            if (WireExtras.Own(extras, "max_tokens"))
             {
                 w.WriteNumber("max_tokens", maxTokens);
             }
 
-            if (system.Count > 0 && Own("system"))
+            if (system.Count > 0 && WireExtras.Own(extras, "system"))
             {
                 WriteSystem(w, system, provider.CacheSystemPrompt);
             }
@@ -106,37 +117,16 @@ internal static class AnthropicChatRequest
 
             if (options is not null)
             {
-                if (options.Temperature is { } temperature && Own("temperature"))
-                {
-                    w.WriteNumber("temperature", temperature);
-                }
+                RequestFields.Number(w, extras, "temperature", options.Temperature);
+                RequestFields.Number(w, extras, "top_p", options.TopP);
+                RequestFields.Number(w, extras, "top_k", options.TopK);
+                RequestFields.Strings(w, extras, "stop_sequences", options.StopSequences);
 
-                if (options.TopP is { } topP && Own("top_p"))
-                {
-                    w.WriteNumber("top_p", topP);
-                }
-
-                if (options.TopK is { } topK && Own("top_k"))
-                {
-                    w.WriteNumber("top_k", topK);
-                }
-
-                if (options.StopSequences is { Count: > 0 } stops && Own("stop_sequences"))
-                {
-                    w.WriteStartArray("stop_sequences");
-                    foreach (string stop in stops)
-                    {
-                        w.WriteStringValue(stop);
-                    }
-
-                    w.WriteEndArray();
-                }
-
-                bool hasTools = options.Tools is { Count: > 0 } || structuredTool is not null;
-                if (hasTools && Own("tools"))
+                bool hasTools = options.Tools is { Count: > 0 };
+                if (hasTools && WireExtras.Own(extras, "tools"))
                 {
                     w.WriteStartArray("tools");
-                    var tools = options.Tools ?? [];
+                    var tools = options.Tools!;
                     for (int i = 0; i < tools.Count; i++)
                     {
                         if (tools[i] is not AIFunctionDeclaration function)
@@ -148,21 +138,28 @@ internal static class AnthropicChatRequest
                         WriteTool(w, function.Name, function.Description, function.JsonSchema, cacheHere);
                     }
 
-                    if (options.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json)
-                    {
-                        WriteTool(w, structuredTool!, json.SchemaDescription ?? "Give the final answer as this tool's input, matching its schema exactly.", schema, cache: false);
-                    }
-
                     w.WriteEndArray();
                 }
 
-                if (Own("tool_choice"))
+                if (WireExtras.Own(extras, "tool_choice"))
                 {
-                    WriteToolChoice(w, options, structuredTool, thinking is not null, hasTools);
+                    WriteToolChoice(w, options, hasTools);
+                }
+
+                if (schema is { } responseSchema && WireExtras.Own(extras, "output_config"))
+                {
+                    // Native structured output: the API decodes under the schema; the answer is the text block.
+                    w.WriteStartObject("output_config");
+                    w.WriteStartObject("format");
+                    w.WriteString("type", "json_schema");
+                    w.WritePropertyName("schema");
+                    responseSchema.WriteTo(w);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
                 }
             }
 
-            if (thinking is { } thinkingBudget && Own("thinking"))
+            if (thinking is { } thinkingBudget && WireExtras.Own(extras, "thinking"))
             {
                 w.WriteStartObject("thinking");
                 w.WriteString("type", "enabled");
@@ -208,37 +205,28 @@ internal static class AnthropicChatRequest
         };
     }
 
-    private static void WriteToolChoice(Utf8JsonWriter w, ChatOptions options, string? structuredTool, bool thinking, bool hasTools)
+    private static void WriteToolChoice(Utf8JsonWriter w, ChatOptions options, bool hasTools)
     {
         bool disableParallel = options.AllowMultipleToolCalls == false;
         string? type;
         string? name = null;
-        if (structuredTool is not null && options.Tools is not { Count: > 0 })
+        switch (options.ToolMode)
         {
-            // Forcing the tool is what makes the schema binding; the API refuses forced tools while thinking, so then
-            // the tool is only offered and the reader still takes its input as the answer.
-            (type, name) = thinking ? ("auto", null) : ("tool", structuredTool);
-        }
-        else
-        {
-            switch (options.ToolMode)
-            {
-                case NoneChatToolMode:
-                    type = "none";
-                    break;
-                case AutoChatToolMode:
-                    type = "auto";
-                    break;
-                case RequiredChatToolMode { RequiredFunctionName: null }:
-                    type = "any";
-                    break;
-                case RequiredChatToolMode { RequiredFunctionName: { } function }:
-                    (type, name) = ("tool", function);
-                    break;
-                default:
-                    type = disableParallel && hasTools ? "auto" : null;
-                    break;
-            }
+            case NoneChatToolMode:
+                type = "none";
+                break;
+            case AutoChatToolMode:
+                type = "auto";
+                break;
+            case RequiredChatToolMode { RequiredFunctionName: null }:
+                type = "any";
+                break;
+            case RequiredChatToolMode { RequiredFunctionName: { } function }:
+                (type, name) = ("tool", function);
+                break;
+            default:
+                type = disableParallel && hasTools ? "auto" : null;
+                break;
         }
 
         if (type is null || !hasTools)
@@ -360,7 +348,7 @@ internal static class AnthropicChatRequest
                 case FunctionResultContent result:
                     w.WriteString("type", "tool_result");
                     w.WriteString("tool_use_id", result.CallId);
-                    w.WriteString("content", ResultText(result));
+                    w.WriteString("content", WireExtras.ResultText(result));
                     if (result.Exception is not null)
                     {
                         w.WriteBoolean("is_error", true);
@@ -391,31 +379,6 @@ internal static class AnthropicChatRequest
         w.WriteEndObject();
     }
 
-    internal static void WriteExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras)
-    {
-        if (extras is null)
-        {
-            return;
-        }
-
-        foreach (var (key, value) in extras)
-        {
-            if (LlmKitOptionKeys.IsLlmKitKey(key) || key is AnthropicChatOptionKeys.ThinkingBudgetTokens or AnthropicChatOptionKeys.CacheBreakpoint)
-            {
-                continue;
-            }
-
-            w.WritePropertyName(key);
-            JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-        }
-    }
-
-    private static string ResultText(FunctionResultContent result) => result.Result switch
-    {
-        null => result.Exception is { } ex ? $"Error: {ex.Message}" : string.Empty,
-        string s => s,
-        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        JsonElement e => e.GetRawText(),
-        object o => JsonSerializer.Serialize(o, AIJsonUtilities.DefaultOptions.GetTypeInfo(o.GetType())),
-    };
+    private static void WriteExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras) =>
+        WireExtras.Write(w, extras, static key => key is AnthropicChatOptionKeys.ThinkingBudgetTokens or AnthropicChatOptionKeys.CacheBreakpoint);
 }

@@ -10,29 +10,23 @@ internal static class AnthropicChatResponse
 {
     public const string RefusalMessage = "The model declined to continue (Anthropic stop_reason \"refusal\").";
 
-    public static ChatResponse Read(JsonElement root, string? structuredTool)
+    public static ChatResponse Read(JsonElement root)
     {
-        var message = new ChatMessage(ChatRole.Assistant, []) { MessageId = String(root, "id") };
-        bool answeredThroughTool = false;
+        var message = new ChatMessage(ChatRole.Assistant, []) { MessageId = JsonText.String(root, "id") };
         if (root.TryGetProperty("content", out var blocks) && blocks.ValueKind == JsonValueKind.Array)
         {
             foreach (var block in blocks.EnumerateArray())
             {
-                switch (String(block, "type"))
+                switch (JsonText.String(block, "type"))
                 {
                     case "text":
-                        message.Contents.Add(new TextContent(String(block, "text") ?? string.Empty));
+                        message.Contents.Add(new TextContent(JsonText.String(block, "text") ?? string.Empty));
                         break;
                     case "thinking":
-                        message.Contents.Add(new TextReasoningContent(String(block, "thinking")) { ProtectedData = String(block, "signature") });
+                        message.Contents.Add(new TextReasoningContent(JsonText.String(block, "thinking")) { ProtectedData = JsonText.String(block, "signature") });
                         break;
                     case "redacted_thinking":
-                        message.Contents.Add(new TextReasoningContent(string.Empty) { ProtectedData = String(block, "data") });
-                        break;
-                    case "tool_use" when structuredTool is not null && String(block, "name") == structuredTool:
-                        // The forced tool's input is the structured answer: hand it over as the response text.
-                        message.Contents.Add(new TextContent(block.TryGetProperty("input", out var answer) ? answer.GetRawText() : "{}"));
-                        answeredThroughTool = true;
+                        message.Contents.Add(new TextReasoningContent(string.Empty) { ProtectedData = JsonText.String(block, "data") });
                         break;
                     case "tool_use":
                         message.Contents.Add(ToolCall(block, block.TryGetProperty("input", out var input) ? input : default));
@@ -41,7 +35,7 @@ internal static class AnthropicChatResponse
             }
         }
 
-        string? stopReason = String(root, "stop_reason");
+        string? stopReason = JsonText.String(root, "stop_reason");
         if (stopReason == "refusal")
         {
             message.Contents.Add(Refusals.Create(RefusalMessage));
@@ -50,8 +44,8 @@ internal static class AnthropicChatResponse
         var response = new ChatResponse(message)
         {
             ResponseId = message.MessageId,
-            ModelId = String(root, "model"),
-            FinishReason = FinishReason(stopReason, answeredThroughTool),
+            ModelId = JsonText.String(root, "model"),
+            FinishReason = FinishReason(stopReason),
             Usage = root.TryGetProperty("usage", out var usage) ? new UsageAccumulator().Add(usage).ToUsage() : null,
         };
         if (stopReason is not null)
@@ -63,30 +57,18 @@ internal static class AnthropicChatResponse
     }
 
     public static FunctionCallContent ToolCall(JsonElement block, JsonElement input) =>
-        new(String(block, "id") ?? string.Empty, String(block, "name") ?? string.Empty,
-            input.ValueKind == JsonValueKind.Object
-                ? JsonSerializer.Deserialize(input, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Dictionary<string, object?>))) as Dictionary<string, object?>
-                : new Dictionary<string, object?>());
+        WireExtras.ToolCall(JsonText.String(block, "id") ?? string.Empty, JsonText.String(block, "name") ?? string.Empty,
+            input.ValueKind == JsonValueKind.Object ? input.GetRawText() : null);
 
-    public static ChatFinishReason? FinishReason(string? stopReason, bool answeredThroughTool) => stopReason switch
+    public static ChatFinishReason? FinishReason(string? stopReason) => stopReason switch
     {
         null => null,
         "end_turn" or "stop_sequence" => ChatFinishReason.Stop,
-        "tool_use" => answeredThroughTool ? ChatFinishReason.Stop : ChatFinishReason.ToolCalls,
+        "tool_use" => ChatFinishReason.ToolCalls,
         "max_tokens" or "model_context_window_exceeded" => ChatFinishReason.Length,
         "refusal" => ChatFinishReason.ContentFilter,
         { } other => new ChatFinishReason(other),
     };
-
-    public static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    public static long? Long(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n)
-            ? n
-            : null;
 }
 
 /// <summary>
@@ -100,10 +82,10 @@ internal sealed class UsageAccumulator
     public UsageAccumulator Add(JsonElement usage)
     {
         // Stream events repeat counts cumulatively (message_start, then message_delta), so later values replace earlier ones.
-        _input = AnthropicChatResponse.Long(usage, "input_tokens") ?? _input;
-        _cacheWrite = AnthropicChatResponse.Long(usage, "cache_creation_input_tokens") ?? _cacheWrite;
-        _cacheRead = AnthropicChatResponse.Long(usage, "cache_read_input_tokens") ?? _cacheRead;
-        _output = AnthropicChatResponse.Long(usage, "output_tokens") ?? _output;
+        _input = JsonText.Long(usage, "input_tokens") ?? _input;
+        _cacheWrite = JsonText.Long(usage, "cache_creation_input_tokens") ?? _cacheWrite;
+        _cacheRead = JsonText.Long(usage, "cache_read_input_tokens") ?? _cacheRead;
+        _output = JsonText.Long(usage, "output_tokens") ?? _output;
         return this;
     }
 
@@ -132,27 +114,46 @@ internal sealed class UsageAccumulator
 }
 
 /// <summary>
-/// Turns Messages API stream events into updates. Text and thinking pass through as they arrive; tool calls are
-/// emitted whole at the end of their block. The structured-output tool's JSON streams as text, since it is the answer.
+/// Turns Messages API stream events into updates. Text and thinking pass through as they arrive (a surrogate pair split
+/// across two deltas is joined first); tool calls are emitted whole at the end of their block.
 /// </summary>
-internal sealed class AnthropicStreamAssembler(string? structuredTool)
+internal sealed class AnthropicStreamAssembler : IChatStreamAssembler
 {
     private readonly Dictionary<int, Block> _blocks = [];
     private readonly UsageAccumulator _usage = new();
+    private readonly SurrogateStitcher _text = new();
+    private readonly SurrogateStitcher _thinking = new();
     private string? _id;
     private string? _model;
-    private bool _answeredThroughTool;
 
     public bool Finished { get; private set; }
 
+    public bool Ended => Finished;
+
+    public ChatResponseUpdate? Flush()
+    {
+        var rest = new List<AIContent>(2);
+        if (_thinking.Flush() is { } thinking)
+        {
+            rest.Add(new TextReasoningContent(thinking));
+        }
+
+        if (_text.Flush() is { } text)
+        {
+            rest.Add(new TextContent(text));
+        }
+
+        return rest.Count == 0 ? null : Update(rest);
+    }
+
     public IEnumerable<ChatResponseUpdate> Read(JsonElement data)
     {
-        switch (AnthropicChatResponse.String(data, "type"))
+        switch (JsonText.String(data, "type"))
         {
             case "message_start":
                 var message = data.GetProperty("message");
-                _id = AnthropicChatResponse.String(message, "id");
-                _model = AnthropicChatResponse.String(message, "model");
+                _id = JsonText.String(message, "id");
+                _model = JsonText.String(message, "model");
                 if (message.TryGetProperty("usage", out var startUsage))
                 {
                     _usage.Add(startUsage);
@@ -164,22 +165,20 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
             {
                 int index = data.GetProperty("index").GetInt32();
                 var block = data.GetProperty("content_block");
-                string? type = AnthropicChatResponse.String(block, "type");
-                var state = new Block(type, AnthropicChatResponse.String(block, "id"), AnthropicChatResponse.String(block, "name"));
-                state.Structured = type == "tool_use" && structuredTool is not null && state.Name == structuredTool;
-                _answeredThroughTool |= state.Structured;
+                string? type = JsonText.String(block, "type");
+                var state = new Block(type, JsonText.String(block, "id"), JsonText.String(block, "name"));
                 _blocks[index] = state;
-                if (type == "text" && AnthropicChatResponse.String(block, "text") is { Length: > 0 } initial)
+                if (type == "text" && JsonText.Fragment(block, "text") is { Length: > 0 } initial && _text.Take(initial) is { Length: > 0 } text)
                 {
-                    yield return Update(new TextContent(initial));
+                    yield return Update(new TextContent(text));
                 }
-                else if (type == "thinking" && AnthropicChatResponse.String(block, "thinking") is { Length: > 0 } initialThinking)
+                else if (type == "thinking" && JsonText.Fragment(block, "thinking") is { Length: > 0 } initialThinking && _thinking.Take(initialThinking) is { Length: > 0 } thought)
                 {
-                    yield return Update(new TextReasoningContent(initialThinking));
+                    yield return Update(new TextReasoningContent(thought));
                 }
                 else if (type == "redacted_thinking")
                 {
-                    state.Signature.Append(AnthropicChatResponse.String(block, "data"));
+                    state.Signature.Append(JsonText.String(block, "data"));
                 }
 
                 break;
@@ -190,31 +189,19 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
                 int index = data.GetProperty("index").GetInt32();
                 var delta = data.GetProperty("delta");
                 var state = _blocks.TryGetValue(index, out var s) ? s : _blocks[index] = new Block(null, null, null);
-                switch (AnthropicChatResponse.String(delta, "type"))
+                switch (JsonText.String(delta, "type"))
                 {
-                    case "text_delta":
-                        yield return Update(new TextContent(AnthropicChatResponse.String(delta, "text") ?? string.Empty));
+                    case "text_delta" when _text.Take(JsonText.Fragment(delta, "text") ?? string.Empty) is { Length: > 0 } text:
+                        yield return Update(new TextContent(text));
                         break;
-                    case "thinking_delta":
-                        yield return Update(new TextReasoningContent(AnthropicChatResponse.String(delta, "thinking") ?? string.Empty));
+                    case "thinking_delta" when _thinking.Take(JsonText.Fragment(delta, "thinking") ?? string.Empty) is { Length: > 0 } thought:
+                        yield return Update(new TextReasoningContent(thought));
                         break;
                     case "signature_delta":
-                        state.Signature.Append(AnthropicChatResponse.String(delta, "signature"));
+                        state.Signature.Append(JsonText.String(delta, "signature"));
                         break;
                     case "input_json_delta":
-                        string partial = AnthropicChatResponse.String(delta, "partial_json") ?? string.Empty;
-                        if (state.Structured)
-                        {
-                            if (partial.Length > 0)
-                            {
-                                yield return Update(new TextContent(partial));
-                            }
-                        }
-                        else
-                        {
-                            state.Json.Append(partial);
-                        }
-
+                        state.Json.Append(JsonText.Fragment(delta, "partial_json")); // halves of a pair join here; checked when the block ends
                         break;
                 }
 
@@ -229,11 +216,9 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
                     break;
                 }
 
-                if (state.Type == "tool_use" && !state.Structured)
+                if (state.Type == "tool_use")
                 {
-                    string json = state.Json.Length == 0 ? "{}" : state.Json.ToString();
-                    yield return Update(FunctionCallContent.CreateFromParsedArguments(json, state.Id ?? string.Empty, state.Name ?? string.Empty,
-                        static j => JsonSerializer.Deserialize(j, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Dictionary<string, object?>))) as Dictionary<string, object?>));
+                    yield return Update(WireExtras.ToolCall(state.Id ?? string.Empty, state.Name ?? string.Empty, state.Json.ToString()));
                 }
                 else if (state.Type is "thinking" or "redacted_thinking" && state.Signature.Length > 0)
                 {
@@ -250,7 +235,7 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
                     _usage.Add(usage);
                 }
 
-                string? stopReason = data.TryGetProperty("delta", out var delta) ? AnthropicChatResponse.String(delta, "stop_reason") : null;
+                string? stopReason = data.TryGetProperty("delta", out var delta) ? JsonText.String(delta, "stop_reason") : null;
                 var contents = new List<AIContent>(2);
                 if (stopReason == "refusal")
                 {
@@ -263,7 +248,7 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
                 }
 
                 var update = Update(contents);
-                update.FinishReason = AnthropicChatResponse.FinishReason(stopReason, _answeredThroughTool);
+                update.FinishReason = AnthropicChatResponse.FinishReason(stopReason);
                 yield return update;
                 break;
             }
@@ -290,8 +275,6 @@ internal sealed class AnthropicStreamAssembler(string? structuredTool)
         public string? Id { get; } = id;
 
         public string? Name { get; } = name;
-
-        public bool Structured { get; set; }
 
         public StringBuilder Json { get; } = new();
 

@@ -1,8 +1,7 @@
 using LlmKit.DependencyInjection;
+using LlmKit.Providers;
 using LlmKit.Providers.Anthropic;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Extension methods for LlmKit's builders live beside AddLlmKit, as in Microsoft.Extensions.*.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,7 +13,9 @@ public static class AnthropicLlmKitBuilderExtensions
     /// <summary>
     /// Registers a named chat client backed by the Anthropic Messages API. Its settings are bound from
     /// <c>LlmKit:Anthropic:&lt;name&gt;</c> (see <see cref="AnthropicProviderOptions"/>), then <paramref name="configure"/>
-    /// runs, and the result is validated when the host starts. The key falls back to <c>ANTHROPIC_API_KEY</c>.
+    /// runs, and the result is validated when the host starts. The key falls back to <c>ANTHROPIC_API_KEY</c>. The
+    /// client sends through the named <see cref="HttpClient"/> <see cref="HttpClientName"/>, whose HTTP logs never show
+    /// the key or account headers.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="name">The client's name, which also names its configuration sections.</param>
@@ -26,42 +27,12 @@ public static class AnthropicLlmKitBuilderExtensions
     /// services.AddLlmKit().AddAnthropic("claude");
     /// </code>
     /// </example>
-    public static LlmKitChatClientBuilder AddAnthropic(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
-        return builder.AddChatClient(name, sp => new AnthropicChatClient(
-            sp.GetRequiredService<IOptionsMonitor<AnthropicProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<AnthropicChatClient>>()));
-    }
+    public static LlmKitChatClientBuilder AddAnthropic(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null) =>
+        ProviderRegistration.AddChatClient(builder, AnthropicProvider.Descriptor, name, configure, static (options, http, sp) =>
+            new AnthropicChatClient(options, http, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AnthropicChatClient>>()));
 
     /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
     /// <param name="name">The client's name.</param>
     /// <returns><c>LlmKit.Anthropic.&lt;name&gt;</c>.</returns>
-    public static string HttpClientName(string name) => "LlmKit.Anthropic." + name;
-
-    private static void AddOptions(IServiceCollection services, string name, Action<AnthropicProviderOptions>? configure)
-    {
-        // Chat and embeddings may share a name; the options are registered once so configure runs once.
-        var marker = new AnthropicOptionsMarker(name);
-        if (!services.Any(d => d.ServiceType == typeof(AnthropicOptionsMarker) && Equals(d.ImplementationInstance, marker)))
-        {
-            services.AddSingleton(marker);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<AnthropicProviderOptions>, AnthropicProviderOptionsValidator>());
-            services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
-            var options = services.AddOptions<AnthropicProviderOptions>(name)
-                .BindLlmKitConfiguration($"{AnthropicProviderConstants.ConfigurationSection}:{name}");
-            options.ValidateOnStart();
-        }
-
-        if (configure is not null)
-        {
-            services.Configure(name, configure);
-        }
-    }
-
-    private sealed record AnthropicOptionsMarker(string Name);
+    public static string HttpClientName(string name) => AnthropicProvider.Descriptor.HttpClientName(name);
 }

@@ -1,12 +1,10 @@
-using Microsoft.Extensions.Options;
-
 namespace LlmKit.Providers.Anthropic;
 
 /// <summary>
 /// Settings of the Anthropic Messages API, bound from the configuration section <c>LlmKit:Anthropic:&lt;name&gt;</c>
 /// and validated when the host starts.
 /// </summary>
-public sealed class AnthropicProviderOptions
+public sealed class AnthropicProviderOptions : IProviderOptions
 {
     /// <summary>Gets or sets the API key, sent as <c>x-api-key</c>.</summary>
     /// <value>The default value is <see langword="null"/>: the <c>ANTHROPIC_API_KEY</c> environment variable is used. Never logged and never part of an exception.</value>
@@ -67,15 +65,28 @@ public sealed class AnthropicProviderOptions
     /// <value>The default value is <see langword="null"/>: no extended thinking. Valid values are at least 1024.</value>
     public int? ThinkingBudgetTokens { get; set; }
 
-    /// <summary>Gets or sets the name of the tool that carries structured output when a call asks for a JSON schema response format.</summary>
-    /// <value>The default value is <c>json_response</c>.</value>
-    public string StructuredOutputToolName { get; set; } = AnthropicProviderConstants.DefaultStructuredOutputToolName;
+    /// <summary>
+    /// Gets or sets a value indicating whether the model takes a JSON schema response format natively
+    /// (<c>output_config.format</c>, decoded under the schema: Claude Sonnet 4.5, Haiku 4.5, Opus 4.1 and later).
+    /// </summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    /// <remarks>
+    /// Set it to <see langword="false"/> for older models, which reject <c>output_config</c>: the client then reports
+    /// no JSON-schema support in its <see cref="LlmKit.ChatCompletion.ChatClientCapabilities"/>, so LlmKit's structured
+    /// output asks through a tool the model must call instead, and a call that still sets
+    /// <c>ChatOptions.ResponseFormat</c> to a JSON schema is refused before anything is sent.
+    /// </remarks>
+    public bool NativeStructuredOutput { get; set; } = true;
 
-    internal string? ResolveApiKey() =>
-        string.IsNullOrWhiteSpace(ApiKey) ? Environment.GetEnvironmentVariable(AnthropicProviderConstants.ApiKeyEnvironmentVariable) : ApiKey;
-
-    internal Uri NormalizedEndpoint =>
-        Endpoint.AbsoluteUri.EndsWith('/') ? Endpoint : new Uri(Endpoint.AbsoluteUri + "/");
+    /// <summary>
+    /// Gets the names of further HTTP headers whose values never appear in the HTTP logs of this client's
+    /// <see cref="HttpClient"/>, for credentials that handlers you add send (a gateway key, say).
+    /// </summary>
+    /// <value>
+    /// The default value is an empty list. <c>x-api-key</c>, <c>Authorization</c>, <c>anthropic-organization-id</c>,
+    /// <c>anthropic-workspace-id</c> and cookies are always redacted. Each entry must be a valid header name.
+    /// </value>
+    public IList<string> RedactedHeaderNames { get; } = [];
 }
 
 /// <summary>Keys of <c>AdditionalProperties</c> that steer the Anthropic provider per call or per message; they are never sent as request fields.</summary>
@@ -113,9 +124,6 @@ public static class AnthropicProviderConstants
     /// <summary>The most prompt-cache breakpoints one request may carry: 4.</summary>
     public const int MaxCacheBreakpoints = 4;
 
-    /// <summary>The default structured-output tool name: <c>json_response</c>.</summary>
-    public const string DefaultStructuredOutputToolName = "json_response";
-
     /// <summary>The root configuration section: <c>LlmKit:Anthropic</c>; each named client reads <c>LlmKit:Anthropic:&lt;name&gt;</c>.</summary>
     public const string ConfigurationSection = "LlmKit:Anthropic";
 
@@ -127,59 +135,4 @@ public static class AnthropicProviderConstants
 
     /// <summary>Gets the longest request timeout accepted, one day.</summary>
     public static TimeSpan MaxRequestTimeout { get; } = TimeSpan.FromDays(1);
-}
-
-/// <summary>Validates <see cref="AnthropicProviderOptions"/>, naming the configuration key in each failure.</summary>
-internal sealed class AnthropicProviderOptionsValidator : IValidateOptions<AnthropicProviderOptions>
-{
-    public ValidateOptionsResult Validate(string? name, AnthropicProviderOptions options)
-    {
-        var failures = Failures($"{AnthropicProviderConstants.ConfigurationSection}:{name ?? Options.DefaultName}", options, options.ResolveApiKey());
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    public static List<string> Failures(string section, AnthropicProviderOptions options, string? apiKey)
-    {
-        var failures = new List<string>();
-        if (options.Endpoint is not { IsAbsoluteUri: true } endpoint || (endpoint.Scheme != Uri.UriSchemeHttps && endpoint.Scheme != Uri.UriSchemeHttp))
-        {
-            failures.Add($"{section}:Endpoint must be an absolute http or https URL, but was '{options.Endpoint}'.");
-        }
-        else if (string.IsNullOrWhiteSpace(apiKey) && endpoint.Host.Equals("api.anthropic.com", StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add($"{section}:ApiKey is required for api.anthropic.com: set it or the {AnthropicProviderConstants.ApiKeyEnvironmentVariable} environment variable.");
-        }
-
-        if (options.Model is { } model && string.IsNullOrWhiteSpace(model))
-        {
-            failures.Add($"{section}:Model must not be empty or white space when it is set.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.ApiVersion))
-        {
-            failures.Add($"{section}:ApiVersion must not be empty.");
-        }
-
-        if (options.DefaultMaxOutputTokens < 1)
-        {
-            failures.Add($"{section}:DefaultMaxOutputTokens must be at least 1, but was {options.DefaultMaxOutputTokens}.");
-        }
-
-        if (options.RequestTimeout <= TimeSpan.Zero || options.RequestTimeout > AnthropicProviderConstants.MaxRequestTimeout)
-        {
-            failures.Add($"{section}:RequestTimeout must be greater than zero and at most {AnthropicProviderConstants.MaxRequestTimeout}, but was {options.RequestTimeout}.");
-        }
-
-        if (options.ThinkingBudgetTokens is { } budget && budget < AnthropicProviderConstants.MinThinkingBudgetTokens)
-        {
-            failures.Add($"{section}:ThinkingBudgetTokens must be at least {AnthropicProviderConstants.MinThinkingBudgetTokens} when it is set, but was {budget}.");
-        }
-
-        if (string.IsNullOrWhiteSpace(options.StructuredOutputToolName))
-        {
-            failures.Add($"{section}:StructuredOutputToolName must not be empty.");
-        }
-
-        return failures;
-    }
 }

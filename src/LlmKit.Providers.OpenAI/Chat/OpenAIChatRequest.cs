@@ -16,10 +16,6 @@ internal static class OpenAIChatRequest
         {
             var extras = options?.AdditionalProperties;
 
-            // Extras win over what LlmKit writes, so a caller can always override a field for a server with a quirk;
-            // skipping the standard field avoids sending a duplicate key, which servers resolve inconsistently.
-            bool Own(string key) => extras is null || !extras.ContainsKey(key);
-
             w.WriteStartObject();
             w.WriteString("model", model);
             w.WritePropertyName("messages");
@@ -29,52 +25,15 @@ internal static class OpenAIChatRequest
             {
                 bool? strictSetting = options.AdditionalProperties?.TryGetValue(ChatClientCapabilities.StrictJsonSchemaKey, out object? s) == true && s is bool b ? b : null;
 
-                if (options.Temperature is { } temperature && Own("temperature"))
-                {
-                    w.WriteNumber("temperature", temperature);
-                }
+                RequestFields.Number(w, extras, "temperature", options.Temperature);
+                RequestFields.Number(w, extras, "top_p", options.TopP);
+                RequestFields.Number(w, extras, provider.UseMaxCompletionTokens ? "max_completion_tokens" : "max_tokens", options.MaxOutputTokens);
+                RequestFields.Number(w, extras, "frequency_penalty", options.FrequencyPenalty);
+                RequestFields.Number(w, extras, "presence_penalty", options.PresencePenalty);
+                RequestFields.Number(w, extras, "seed", options.Seed);
+                RequestFields.Strings(w, extras, "stop", options.StopSequences);
 
-                if (options.TopP is { } topP && Own("top_p"))
-                {
-                    w.WriteNumber("top_p", topP);
-                }
-
-                if (options.MaxOutputTokens is { } maxTokens)
-                {
-                    string key = provider.UseMaxCompletionTokens ? "max_completion_tokens" : "max_tokens";
-                    if (Own(key))
-                    {
-                        w.WriteNumber(key, maxTokens);
-                    }
-                }
-
-                if (options.FrequencyPenalty is { } frequency && Own("frequency_penalty"))
-                {
-                    w.WriteNumber("frequency_penalty", frequency);
-                }
-
-                if (options.PresencePenalty is { } presence && Own("presence_penalty"))
-                {
-                    w.WriteNumber("presence_penalty", presence);
-                }
-
-                if (options.Seed is { } seed && Own("seed"))
-                {
-                    w.WriteNumber("seed", seed);
-                }
-
-                if (options.StopSequences is { Count: > 0 } stops && Own("stop"))
-                {
-                    w.WriteStartArray("stop");
-                    foreach (string stop in stops)
-                    {
-                        w.WriteStringValue(stop);
-                    }
-
-                    w.WriteEndArray();
-                }
-
-                if (options.Reasoning?.Effort is { } effort && Own("reasoning_effort"))
+                if (options.Reasoning?.Effort is { } effort && WireExtras.Own(extras, "reasoning_effort"))
                 {
                     w.WriteString("reasoning_effort", effort switch
                     {
@@ -88,13 +47,13 @@ internal static class OpenAIChatRequest
                 }
 
                 bool hasTools = options.Tools is { Count: > 0 };
-                if (hasTools && Own("tools"))
+                if (hasTools && WireExtras.Own(extras, "tools"))
                 {
                     WriteTools(w, options.Tools!, strictSetting);
                 }
 
                 // OpenAI rejects tool_choice without tools, even "none".
-                if (options.ToolMode is { } mode && Own("tool_choice") && hasTools)
+                if (options.ToolMode is { } mode && WireExtras.Own(extras, "tool_choice") && hasTools)
                 {
                     switch (mode)
                     {
@@ -118,12 +77,12 @@ internal static class OpenAIChatRequest
                     }
                 }
 
-                if (hasTools && options.AllowMultipleToolCalls is { } parallel && Own("parallel_tool_calls"))
+                if (hasTools && options.AllowMultipleToolCalls is { } parallel && WireExtras.Own(extras, "parallel_tool_calls"))
                 {
                     w.WriteBoolean("parallel_tool_calls", parallel);
                 }
 
-                if (options.ResponseFormat is ChatResponseFormatJson json && Own("response_format"))
+                if (options.ResponseFormat is ChatResponseFormatJson json && WireExtras.Own(extras, "response_format"))
                 {
                     w.WriteStartObject("response_format");
                     if (json.Schema is { } schema)
@@ -157,7 +116,7 @@ internal static class OpenAIChatRequest
             if (stream)
             {
                 w.WriteBoolean("stream", true);
-                if (provider.IncludeStreamUsage && Own("stream_options"))
+                if (provider.IncludeStreamUsage && WireExtras.Own(extras, "stream_options"))
                 {
                     w.WriteStartObject("stream_options");
                     w.WriteBoolean("include_usage", true);
@@ -165,31 +124,11 @@ internal static class OpenAIChatRequest
                 }
             }
 
-            WriteExtras(w, extras);
+            WireExtras.Write(w, extras);
             w.WriteEndObject();
         }
 
         return buffer.WrittenMemory;
-    }
-
-    /// <summary>Writes caller-supplied fields as they are; LlmKit's own option keys are not request fields.</summary>
-    internal static void WriteExtras(Utf8JsonWriter w, AdditionalPropertiesDictionary? extras)
-    {
-        if (extras is null)
-        {
-            return;
-        }
-
-        foreach (var (key, value) in extras)
-        {
-            if (LlmKitOptionKeys.IsLlmKitKey(key))
-            {
-                continue; // settings between LlmKit stages (tags, deadline, cache opt-in) never go on the wire
-            }
-
-            w.WritePropertyName(key);
-            JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-        }
     }
 
     private static void WriteMessages(Utf8JsonWriter w, IEnumerable<ChatMessage> messages, string? instructions)
@@ -250,7 +189,7 @@ internal static class OpenAIChatRequest
                     w.WriteStartObject();
                     w.WriteString("role", "tool");
                     w.WriteString("tool_call_id", result.CallId);
-                    w.WriteString("content", ResultText(result));
+                    w.WriteString("content", WireExtras.ResultText(result));
                     w.WriteEndObject();
                 }
             }
@@ -262,13 +201,28 @@ internal static class OpenAIChatRequest
     private static void WriteAssistantBody(Utf8JsonWriter w, ChatMessage message)
     {
         bool anyText = false, anyCall = false;
+        string? refusal = null;
         foreach (var content in message.Contents)
         {
             anyText |= content is TextContent;
             anyCall |= content is FunctionCallContent;
+            if (content is ErrorContent { ErrorCode: Refusals.ErrorCode } refused)
+            {
+                refusal = refusal is null ? refused.Message : refusal + refused.Message;
+            }
         }
 
-        if (anyText || !anyCall)
+        if (refusal is not null)
+        {
+            // The API's form of an earlier refusal: without it the model loses its own refusal in a multi-turn chat.
+            w.WriteString("refusal", refusal);
+            if (!anyText)
+            {
+                w.WriteNull("content");
+            }
+        }
+
+        if (anyText || (!anyCall && refusal is null))
         {
             w.WriteString("content", TextOf(message));
         }
@@ -315,7 +269,7 @@ internal static class OpenAIChatRequest
                     w.WriteStartObject();
                     w.WriteString("type", "text");
                     w.WriteString("text", text.Text);
-                    WriteExtras(w, text.AdditionalProperties); // per-part extras, e.g. a prompt-cache breakpoint
+                    WireExtras.Write(w, text.AdditionalProperties); // per-part extras, e.g. a prompt-cache breakpoint
                     w.WriteEndObject();
                     break;
                 case DataContent data when data.HasTopLevelMediaType("image"):
@@ -420,13 +374,4 @@ internal static class OpenAIChatRequest
 
         return text.ToString();
     }
-
-    internal static string ResultText(FunctionResultContent result) => result.Result switch
-    {
-        null => result.Exception is { } ex ? $"Error: {ex.Message}" : string.Empty,
-        string s => s,
-        JsonElement { ValueKind: JsonValueKind.String } e => e.GetString()!,
-        JsonElement e => e.GetRawText(),
-        object o => JsonSerializer.Serialize(o, AIJsonUtilities.DefaultOptions.GetTypeInfo(o.GetType())),
-    };
 }

@@ -19,17 +19,17 @@ internal static class OpenAIChatResponse
             finishReason = FinishReasonOf(choice);
             if (choice.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.Object)
             {
-                if (String(m, "reasoning_content") is { Length: > 0 } reasoning)
+                if (JsonText.String(m, "reasoning_content") is { Length: > 0 } reasoning)
                 {
                     message.Contents.Add(new TextReasoningContent(reasoning)); // DeepSeek, vLLM and llama.cpp reasoning parsers
                 }
 
-                if (String(m, "content") is { } text)
+                if (JsonText.String(m, "content") is { } text)
                 {
                     message.Contents.Add(new TextContent(text));
                 }
 
-                if (String(m, "refusal") is { } refusal)
+                if (JsonText.String(m, "refusal") is { } refusal)
                 {
                     message.Contents.Add(Refusals.Create(refusal));
                 }
@@ -39,27 +39,27 @@ internal static class OpenAIChatResponse
                     foreach (var call in calls.EnumerateArray())
                     {
                         var function = call.GetProperty("function");
-                        message.Contents.Add(ToolCall(String(call, "id") ?? string.Empty, String(function, "name") ?? string.Empty, String(function, "arguments")));
+                        message.Contents.Add(WireExtras.ToolCall(JsonText.String(call, "id") ?? string.Empty, JsonText.String(function, "name") ?? string.Empty, JsonText.String(function, "arguments")));
                     }
                 }
                 else if (m.TryGetProperty("function_call", out var legacy) && legacy.ValueKind == JsonValueKind.Object)
                 {
-                    message.Contents.Add(ToolCall(string.Empty, String(legacy, "name") ?? string.Empty, String(legacy, "arguments")));
+                    message.Contents.Add(WireExtras.ToolCall(string.Empty, JsonText.String(legacy, "name") ?? string.Empty, JsonText.String(legacy, "arguments")));
                 }
             }
         }
 
-        string? id = String(root, "id");
+        string? id = JsonText.String(root, "id");
         message.MessageId = id;
         var response = new ChatResponse(message)
         {
             ResponseId = id,
-            ModelId = String(root, "model"),
+            ModelId = JsonText.String(root, "model"),
             CreatedAt = CreatedAt(root),
             FinishReason = finishReason,
             Usage = root.TryGetProperty("usage", out var usage) ? Usage(usage) : null,
         };
-        if (String(root, "system_fingerprint") is { } fingerprint)
+        if (JsonText.String(root, "system_fingerprint") is { } fingerprint)
         {
             (response.AdditionalProperties ??= [])["system_fingerprint"] = fingerprint;
         }
@@ -67,12 +67,7 @@ internal static class OpenAIChatResponse
         return response;
     }
 
-    public static FunctionCallContent ToolCall(string id, string name, string? arguments) =>
-        FunctionCallContent.CreateFromParsedArguments(
-            string.IsNullOrWhiteSpace(arguments) ? "{}" : arguments, id, name,
-            static json => JsonSerializer.Deserialize(json, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Dictionary<string, object?>))) as Dictionary<string, object?>);
-
-    public static ChatFinishReason? FinishReasonOf(JsonElement choice) => String(choice, "finish_reason") switch
+    public static ChatFinishReason? FinishReasonOf(JsonElement choice) => JsonText.String(choice, "finish_reason") switch
     {
         null => null,
         "stop" => ChatFinishReason.Stop,
@@ -96,19 +91,19 @@ internal static class OpenAIChatResponse
 
         var details = new UsageDetails
         {
-            InputTokenCount = Long(usage, "prompt_tokens"),
-            OutputTokenCount = Long(usage, "completion_tokens"),
-            TotalTokenCount = Long(usage, "total_tokens"),
+            InputTokenCount = JsonText.Long(usage, "prompt_tokens"),
+            OutputTokenCount = JsonText.Long(usage, "completion_tokens"),
+            TotalTokenCount = JsonText.Long(usage, "total_tokens"),
         };
         if (usage.TryGetProperty("prompt_tokens_details", out var input) && input.ValueKind == JsonValueKind.Object)
         {
-            details.CachedInputTokenCount = Long(input, "cached_tokens");
+            details.CachedInputTokenCount = JsonText.Long(input, "cached_tokens");
             AddCount(details, input, "audio_tokens", "input_audio_tokens");
         }
 
         if (usage.TryGetProperty("completion_tokens_details", out var output) && output.ValueKind == JsonValueKind.Object)
         {
-            details.ReasoningTokenCount = Long(output, "reasoning_tokens");
+            details.ReasoningTokenCount = JsonText.Long(output, "reasoning_tokens");
             AddCount(details, output, "audio_tokens", "output_audio_tokens");
             AddCount(details, output, "accepted_prediction_tokens");
             AddCount(details, output, "rejected_prediction_tokens");
@@ -119,31 +114,24 @@ internal static class OpenAIChatResponse
 
     private static void AddCount(UsageDetails details, JsonElement parent, string name, string? key = null)
     {
-        if (Long(parent, name) is { } value and > 0)
+        if (JsonText.Long(parent, name) is { } value and > 0)
         {
             (details.AdditionalCounts ??= [])[key ?? name] = value;
         }
     }
-
-    public static string? String(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
-            ? value.GetString()
-            : null;
-
-    public static long? Long(JsonElement element, string name) =>
-        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out long n)
-            ? n
-            : null;
 }
 
 /// <summary>
 /// Turns stream chunks into updates. Text is passed on as it arrives; tool calls and refusals are assembled and
 /// emitted whole when the choice finishes, because a half-received argument string is useless to a caller and a
-/// refusal split into pieces would read as several refusals.
+/// refusal split into pieces would read as several refusals. A surrogate pair split across two deltas is joined
+/// before it is passed on.
 /// </summary>
-internal sealed class OpenAIStreamAssembler
+internal sealed class OpenAIStreamAssembler : IChatStreamAssembler
 {
     private readonly SortedDictionary<int, (string? Id, string? Name, StringBuilder Arguments)> _toolCalls = [];
+    private readonly SurrogateStitcher _text = new();
+    private readonly SurrogateStitcher _reasoning = new();
     private StringBuilder? _refusal;
     private string? _responseId;
     private string? _model;
@@ -151,12 +139,13 @@ internal sealed class OpenAIStreamAssembler
 
     public bool Finished { get; private set; }
 
-    public bool SawUsage { get; private set; }
+    /// <summary>Gets a value indicating whether reading can stop: never, since the usage chunk follows the finish reason.</summary>
+    public bool Ended => false;
 
     public IEnumerable<ChatResponseUpdate> Read(JsonElement chunk)
     {
-        _responseId ??= OpenAIChatResponse.String(chunk, "id");
-        _model = OpenAIChatResponse.String(chunk, "model") ?? _model;
+        _responseId ??= JsonText.String(chunk, "id");
+        _model = JsonText.String(chunk, "model") ?? _model;
         _createdAt ??= OpenAIChatResponse.CreatedAt(chunk);
 
         if (chunk.TryGetProperty("choices", out var choices) && choices.ValueKind == JsonValueKind.Array)
@@ -171,17 +160,17 @@ internal sealed class OpenAIStreamAssembler
                 if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
                 {
                     var contents = new List<AIContent>(1);
-                    if (OpenAIChatResponse.String(delta, "reasoning_content") is { Length: > 0 } reasoning)
+                    if (JsonText.Fragment(delta, "reasoning_content") is { Length: > 0 } piece && _reasoning.Take(piece) is { Length: > 0 } reasoning)
                     {
                         contents.Add(new TextReasoningContent(reasoning));
                     }
 
-                    if (OpenAIChatResponse.String(delta, "content") is { Length: > 0 } text)
+                    if (JsonText.Fragment(delta, "content") is { Length: > 0 } fragment && _text.Take(fragment) is { Length: > 0 } text)
                     {
                         contents.Add(new TextContent(text));
                     }
 
-                    if (OpenAIChatResponse.String(delta, "refusal") is { } refusal)
+                    if (JsonText.Fragment(delta, "refusal") is { } refusal)
                     {
                         (_refusal ??= new()).Append(refusal);
                     }
@@ -212,7 +201,6 @@ internal sealed class OpenAIStreamAssembler
 
         if (chunk.TryGetProperty("usage", out var usage) && OpenAIChatResponse.Usage(usage) is { } details)
         {
-            SawUsage = true;
             yield return Update([new UsageContent(details)]);
         }
     }
@@ -233,11 +221,11 @@ internal sealed class OpenAIStreamAssembler
             entry = (null, null, new StringBuilder());
         }
 
-        entry.Id ??= OpenAIChatResponse.String(call, "id");
+        entry.Id ??= JsonText.String(call, "id");
         if (call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
         {
-            entry.Name ??= OpenAIChatResponse.String(function, "name");
-            entry.Arguments.Append(OpenAIChatResponse.String(function, "arguments"));
+            entry.Name ??= JsonText.String(function, "name");
+            entry.Arguments.Append(JsonText.Fragment(function, "arguments")); // joined halves are checked when the call is complete
         }
 
         _toolCalls[index] = entry;
@@ -246,15 +234,25 @@ internal sealed class OpenAIStreamAssembler
     private List<AIContent> DrainAssembled()
     {
         var contents = new List<AIContent>(_toolCalls.Count + 1);
+        if (_reasoning.Flush() is { } reasoning)
+        {
+            contents.Add(new TextReasoningContent(reasoning));
+        }
+
+        if (_text.Flush() is { } text)
+        {
+            contents.Add(new TextContent(text)); // half of a pair that never got its partner: U+FFFD, as the SDKs do
+        }
+
         if (_refusal is { } refusal)
         {
-            contents.Add(Refusals.Create(refusal.ToString()));
+            contents.Add(Refusals.Create(JsonText.ReplaceLoneSurrogates(refusal.ToString())));
             _refusal = null;
         }
 
         foreach (var (_, call) in _toolCalls)
         {
-            contents.Add(OpenAIChatResponse.ToolCall(call.Id ?? string.Empty, call.Name ?? string.Empty, call.Arguments.ToString()));
+            contents.Add(WireExtras.ToolCall(call.Id ?? string.Empty, call.Name ?? string.Empty, call.Arguments.ToString()));
         }
 
         _toolCalls.Clear();

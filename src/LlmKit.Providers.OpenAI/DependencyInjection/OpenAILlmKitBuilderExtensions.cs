@@ -1,9 +1,9 @@
 using LlmKit.DependencyInjection;
+using LlmKit.Providers;
 using LlmKit.Providers.OpenAI;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Extension methods for LlmKit's builders live beside AddLlmKit, as in Microsoft.Extensions.*.
 namespace Microsoft.Extensions.DependencyInjection;
@@ -15,7 +15,9 @@ public static class OpenAILlmKitBuilderExtensions
     /// <summary>
     /// Registers a named chat client backed by an OpenAI-compatible endpoint. Its settings are bound from
     /// <c>LlmKit:OpenAI:&lt;name&gt;</c> (see <see cref="OpenAIProviderOptions"/>), then <paramref name="configure"/>
-    /// runs, and the result is validated when the host starts. The key falls back to <c>OPENAI_API_KEY</c>.
+    /// runs, and the result is validated when the host starts. The key falls back to <c>OPENAI_API_KEY</c>. The client
+    /// sends through the named <see cref="HttpClient"/> <see cref="HttpClientName"/>, whose HTTP logs never show the
+    /// key or account headers.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="name">The client's name, which also names its configuration sections.</param>
@@ -27,17 +29,9 @@ public static class OpenAILlmKitBuilderExtensions
     /// services.AddLlmKit().AddOpenAI("local");
     /// </code>
     /// </example>
-    public static LlmKitChatClientBuilder AddOpenAI(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
-        return builder.AddChatClient(name, sp => new OpenAIChatClient(
-            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<OpenAIChatClient>>()));
-    }
+    public static LlmKitChatClientBuilder AddOpenAI(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null) =>
+        ProviderRegistration.AddChatClient(builder, OpenAIProvider.Descriptor, name, configure, static (options, http, sp) =>
+            new OpenAIChatClient(options, http, sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIChatClient>>()));
 
     /// <summary>
     /// Registers a keyed <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> backed by an OpenAI-compatible embeddings
@@ -52,12 +46,11 @@ public static class OpenAILlmKitBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        AddOptions(builder.Services, name, configure);
+        var provider = OpenAIProvider.Descriptor;
+        ProviderRegistration.AddProvider(builder.Services, provider, name, configure);
         builder.Services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(name, (sp, _) => new OpenAIEmbeddingGenerator(
-            sp.GetRequiredService<IOptionsMonitor<OpenAIProviderOptions>>().Get(name),
-            sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName(name)),
-            sp.GetService<TimeProvider>(),
-            sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
+            ProviderRegistration.OptionsOf(sp, name, provider), ProviderRegistration.HttpClientOf(sp, name, provider),
+            sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
         builder.Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
         return builder;
     }
@@ -65,27 +58,5 @@ public static class OpenAILlmKitBuilderExtensions
     /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
     /// <param name="name">The client's name.</param>
     /// <returns><c>LlmKit.OpenAI.&lt;name&gt;</c>.</returns>
-    public static string HttpClientName(string name) => "LlmKit.OpenAI." + name;
-
-    private static void AddOptions(IServiceCollection services, string name, Action<OpenAIProviderOptions>? configure)
-    {
-        // Chat and embeddings may share a name; the options are registered once so configure runs once.
-        var marker = new OpenAIOptionsMarker(name);
-        if (!services.Any(d => d.ServiceType == typeof(OpenAIOptionsMarker) && Equals(d.ImplementationInstance, marker)))
-        {
-            services.AddSingleton(marker);
-            services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<OpenAIProviderOptions>, OpenAIProviderOptionsValidator>());
-            services.AddHttpClient(HttpClientName(name)).ConfigureHttpClient(client => client.Timeout = Timeout.InfiniteTimeSpan);
-            var options = services.AddOptions<OpenAIProviderOptions>(name)
-                .BindLlmKitConfiguration($"{OpenAIProviderConstants.ConfigurationSection}:{name}");
-            options.ValidateOnStart();
-        }
-
-        if (configure is not null)
-        {
-            services.Configure(name, configure);
-        }
-    }
-
-    private sealed record OpenAIOptionsMarker(string Name);
+    public static string HttpClientName(string name) => OpenAIProvider.Descriptor.HttpClientName(name);
 }

@@ -20,7 +20,7 @@ public enum OpenAIEmbeddingEncoding
 /// self-hosted servers that speak the Chat Completions API (vLLM, Ollama, llama.cpp server, LiteLLM proxy), which only
 /// need <see cref="Endpoint"/>.
 /// </remarks>
-public sealed class OpenAIProviderOptions
+public sealed class OpenAIProviderOptions : IProviderOptions
 {
     /// <summary>Gets or sets the API key.</summary>
     /// <value>
@@ -79,11 +79,16 @@ public sealed class OpenAIProviderOptions
     /// <value>The default value is 2048, OpenAI's limit. Valid values are 1 to 2048.</value>
     public int EmbeddingBatchSize { get; set; } = OpenAIProviderConstants.MaxEmbeddingBatchSize;
 
-    internal string? ResolveApiKey() =>
-        string.IsNullOrWhiteSpace(ApiKey) ? Environment.GetEnvironmentVariable(OpenAIProviderConstants.ApiKeyEnvironmentVariable) : ApiKey;
-
-    internal Uri NormalizedEndpoint =>
-        Endpoint.AbsoluteUri.EndsWith('/') ? Endpoint : new Uri(Endpoint.AbsoluteUri + "/");
+    /// <summary>
+    /// Gets the names of further HTTP headers whose values never appear in the HTTP logs of this client's
+    /// <see cref="HttpClient"/>, for credentials that handlers you add send (a gateway key, say).
+    /// </summary>
+    /// <value>
+    /// The default value is an empty list. <c>Authorization</c>, <c>api-key</c>, <c>x-api-key</c>, the
+    /// <see cref="ApiKeyHeaderName"/>, <c>OpenAI-Organization</c>, <c>OpenAI-Project</c> and cookies are always redacted.
+    /// Each entry must be a valid header name.
+    /// </value>
+    public IList<string> RedactedHeaderNames { get; } = [];
 }
 
 /// <summary>Defaults and limits of <see cref="OpenAIProviderOptions"/>.</summary>

@@ -2,10 +2,8 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text.Json;
 using LlmKit.Errors;
-using LlmKit.Providers.Http;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LlmKit.Providers.OpenAI;
 
@@ -17,12 +15,9 @@ namespace LlmKit.Providers.OpenAI;
 public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
     private readonly OpenAIProviderOptions _options;
-    private readonly HttpClient _httpClient;
-    private readonly bool _ownsHttpClient;
-    private readonly ProviderTransport _transport;
+    private readonly ProviderConnection _connection;
     private readonly EmbeddingGeneratorMetadata _metadata;
     private readonly Uri _embeddingsUri;
-    private readonly string? _apiKey;
 
     /// <summary>Initializes a new instance of the <see cref="OpenAIEmbeddingGenerator"/> class.</summary>
     /// <param name="options">The endpoint settings; validated here.</param>
@@ -33,20 +28,9 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public OpenAIEmbeddingGenerator(
         OpenAIProviderOptions options, HttpClient? httpClient = null, TimeProvider? timeProvider = null, ILogger<OpenAIEmbeddingGenerator>? logger = null)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        _apiKey = options.ResolveApiKey();
-        var failures = OpenAIProviderOptionsValidator.Failures(nameof(OpenAIProviderOptions), options, _apiKey);
-        if (failures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", failures), nameof(options));
-        }
-
-        _options = options;
-        _ownsHttpClient = httpClient is null;
-        _httpClient = httpClient ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        _transport = new ProviderTransport(_httpClient, timeProvider ?? TimeProvider.System, options.RequestTimeout, (ILogger?)logger ?? NullLogger.Instance);
-        _embeddingsUri = new Uri(options.NormalizedEndpoint, "embeddings");
-        _metadata = new EmbeddingGeneratorMetadata(OpenAIProviderConstants.ProviderName, options.NormalizedEndpoint, options.Model);
+        _connection = OpenAIProvider.Descriptor.Connect(options, httpClient, timeProvider, logger);
+        var endpoint = ProviderDescriptor<OpenAIProviderOptions>.NormalizedEndpoint(options);
+        (_options, _embeddingsUri, _metadata) = (options, new Uri(endpoint, "embeddings"), new(OpenAIProviderConstants.ProviderName, endpoint, options.Model));
     }
 
     /// <inheritdoc />
@@ -85,22 +69,11 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
-        if (serviceKey is not null)
-        {
-            return null;
-        }
-
-        return serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : serviceType.IsInstanceOfType(this) ? this : null;
+        return serviceKey is not null ? null : serviceType == typeof(EmbeddingGeneratorMetadata) ? _metadata : serviceType.IsInstanceOfType(this) ? this : null;
     }
 
     /// <inheritdoc />
-    public void Dispose()
-    {
-        if (_ownsHttpClient)
-        {
-            _httpClient.Dispose();
-        }
-    }
+    public void Dispose() => _connection.Dispose();
 
     private async Task<(List<Embedding<float>> Embeddings, UsageDetails? Usage)> SendBatchAsync(
         IReadOnlyList<string> inputs, int start, int count, string model, EmbeddingGenerationOptions? options, CancellationToken cancellationToken)
@@ -118,43 +91,28 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             }
 
             w.WriteEndArray();
-            if (options?.Dimensions is { } dimensions && extras?.ContainsKey("dimensions") != true)
+            if (options?.Dimensions is { } dimensions && WireExtras.Own(extras, "dimensions"))
             {
                 w.WriteNumber("dimensions", dimensions);
             }
 
-            if (extras?.ContainsKey("encoding_format") != true)
+            if (WireExtras.Own(extras, "encoding_format"))
             {
                 w.WriteString("encoding_format", _options.EmbeddingEncoding == OpenAIEmbeddingEncoding.Base64 ? "base64" : "float");
             }
 
-            if (extras is not null)
-            {
-                foreach (var (key, value) in extras)
-                {
-                    w.WritePropertyName(key);
-                    JsonSerializer.Serialize(w, value, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object)));
-                }
-            }
-
+            WireExtras.Write(w, extras);
             w.WriteEndObject();
         }
 
-        using var request = OpenAIRequests.Create(_options, _apiKey, _embeddingsUri, buffer.WrittenMemory);
-        var info = new ProviderFailures.CallInfo(OpenAIProviderConstants.ProviderName, "OpenAI-compatible endpoint " + _options.NormalizedEndpoint.Authority, model, _apiKey);
-        using var call = await _transport.SendAsync(request, info, stream: false, cancellationToken).ConfigureAwait(false);
-        using var document = await call.ReadJsonAsync().ConfigureAwait(false);
-        try
+        return await _connection.SendAsync(_embeddingsUri, buffer.WrittenMemory, model, (root, _) =>
         {
-            var root = document.RootElement;
             var embeddings = new Embedding<float>?[count];
+            string? modelId = JsonText.String(root, "model") ?? model;
             foreach (var item in root.GetProperty("data").EnumerateArray())
             {
                 int index = item.TryGetProperty("index", out var i) ? i.GetInt32() : Array.IndexOf(embeddings, null);
-                embeddings[index] = new Embedding<float>(Vector(item.GetProperty("embedding")))
-                {
-                    ModelId = OpenAIChatResponse.String(root, "model") ?? model,
-                };
+                embeddings[index] = new Embedding<float>(Vector(item.GetProperty("embedding"))) { ModelId = modelId };
             }
 
             if (Array.IndexOf(embeddings, null) is int missing and >= 0)
@@ -163,17 +121,10 @@ public sealed class OpenAIEmbeddingGenerator : IEmbeddingGenerator<string, Embed
             }
 
             UsageDetails? usage = root.TryGetProperty("usage", out var u) && u.ValueKind == JsonValueKind.Object
-                ? new UsageDetails { InputTokenCount = OpenAIChatResponse.Long(u, "prompt_tokens"), TotalTokenCount = OpenAIChatResponse.Long(u, "total_tokens") }
+                ? new UsageDetails { InputTokenCount = JsonText.Long(u, "prompt_tokens"), TotalTokenCount = JsonText.Long(u, "total_tokens") }
                 : null;
             return (embeddings.Select(e => e!).ToList(), usage);
-        }
-        catch (Exception ex) when (ex is InvalidOperationException or KeyNotFoundException or IndexOutOfRangeException or FormatException)
-        {
-            throw call.Failed(new LlmException(LlmErrorKind.ServerError, $"The embeddings endpoint sent a response of an unexpected shape: {ex.Message}", ex)
-            {
-                RequestId = call.RequestId, Model = model, Provider = OpenAIProviderConstants.ProviderName,
-            });
-        }
+        }, cancellationToken).ConfigureAwait(false);
     }
 
     private static float[] Vector(JsonElement embedding)

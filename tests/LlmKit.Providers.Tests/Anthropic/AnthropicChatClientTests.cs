@@ -4,11 +4,12 @@ using LlmKit.ChatCompletion;
 using LlmKit.Providers.Anthropic;
 using LlmKit.Providers.Tests.Faults;
 using LlmKit.Providers.Tests.Loopback;
+using LlmKit.StructuredOutput;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Providers.Tests.Anthropic;
 
-/// <summary>The Anthropic features that the recordings do not show: cache breakpoints, forced-tool structured output, thinking budgets, refusals.</summary>
+/// <summary>The Anthropic features that the recordings do not show: cache breakpoints, both structured-output paths, thinking budgets, refusals.</summary>
 public sealed class AnthropicChatClientTests
 {
     private const string Reply = """{"id":"msg_1","type":"message","role":"assistant","model":"claude-test","content":[{"type":"text","text":"ok"}],"stop_reason":"end_turn","usage":{"input_tokens":5,"output_tokens":1}}""";
@@ -69,11 +70,11 @@ public sealed class AnthropicChatClientTests
     }
 
     [Fact]
-    public async Task A_JSON_schema_response_format_is_answered_through_a_forced_tool_and_returned_as_text()
+    public async Task A_JSON_schema_response_format_is_sent_as_native_output_config_and_the_answer_is_the_text()
     {
         await using var server = Canned("""
-            {"id":"msg_2","type":"message","role":"assistant","model":"claude-test","stop_reason":"tool_use",
-             "content":[{"type":"tool_use","id":"toolu_1","name":"json_response","input":{"name":"Ada","age":36}}],
+            {"id":"msg_2","type":"message","role":"assistant","model":"claude-test","stop_reason":"end_turn",
+             "content":[{"type":"text","text":"{\"name\":\"Ada\",\"age\":36}"}],
              "usage":{"input_tokens":50,"output_tokens":12}}
             """);
         using var client = Client(server);
@@ -81,28 +82,29 @@ public sealed class AnthropicChatClientTests
         var response = await client.GetResponseAsync("Invent a person.", new ChatOptions
         {
             ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person", "A person."),
+            AdditionalProperties = new() { [ChatClientCapabilities.StrictJsonSchemaKey] = true },
         });
 
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"name":"Ada","age":36}"""), JsonNode.Parse(response.Text)));
-        Assert.Empty(response.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
         var body = server.Requests[0].Json!;
-        Assert.Equal("json_response", (string?)body["tools"]![0]!["name"]);
-        Assert.Equal("A person.", (string?)body["tools"]![0]!["description"]);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(PersonSchema.GetRawText()), body["tools"]![0]!["input_schema"]));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type":"tool","name":"json_response"}"""), body["tool_choice"]));
+        Assert.True(JsonNode.DeepEquals(
+            JsonNode.Parse($$$"""{"format":{"type":"json_schema","schema":{{{PersonSchema.GetRawText()}}}}}"""), body["output_config"]));
+        Assert.Null(body["tools"]); // no private tool: the API's own structured output
+        Assert.Null(body["tool_choice"]);
+        Assert.DoesNotContain(ChatClientCapabilities.StrictJsonSchemaKey, server.Requests[0].BodyText, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Streamed_structured_output_arrives_as_text_deltas()
+    public async Task Streamed_native_structured_output_arrives_as_text_deltas()
     {
         string stream = string.Concat(
             ProviderHarness.Event("message_start", new { type = "message_start", message = new { id = "msg_3", model = "claude-test", usage = new { input_tokens = 9, output_tokens = 1 } } }),
-            ProviderHarness.Event("content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "tool_use", id = "toolu_2", name = "json_response", input = new { } } }),
-            ProviderHarness.Event("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = "{\"name\": \"Ad" } }),
-            ProviderHarness.Event("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = "a\", \"age\": 36}" } }),
+            ProviderHarness.Event("content_block_start", new { type = "content_block_start", index = 0, content_block = new { type = "text", text = "" } }),
+            ProviderHarness.Event("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = "{\"name\": \"Ad" } }),
+            ProviderHarness.Event("content_block_delta", new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = "a\", \"age\": 36}" } }),
             ProviderHarness.Event("content_block_stop", new { type = "content_block_stop", index = 0 }),
-            ProviderHarness.Event("message_delta", new { type = "message_delta", delta = new { stop_reason = "tool_use" }, usage = new { output_tokens = 12 } }),
+            ProviderHarness.Event("message_delta", new { type = "message_delta", delta = new { stop_reason = "end_turn" }, usage = new { output_tokens = 12 } }),
             ProviderHarness.Event("message_stop", new { type = "message_stop" }));
         await using var server = Canned(stream, sse: true);
         using var client = Client(server);
@@ -118,6 +120,89 @@ public sealed class AnthropicChatClientTests
         Assert.Equal("{\"name\": \"Ada\", \"age\": 36}", response.Text);
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
         Assert.Equal(12, response.Usage!.OutputTokenCount);
+        Assert.NotNull(server.Requests[0].Json!["output_config"]);
+    }
+
+    [Fact]
+    public async Task LlmKit_structured_output_gets_a_typed_object_through_the_native_format()
+    {
+        await using var server = Canned("""
+            {"id":"msg_5","type":"message","role":"assistant","model":"claude-test","stop_reason":"end_turn",
+             "content":[{"type":"text","text":"{\"name\":\"Ada\",\"age\":36}"}],"usage":{"input_tokens":50,"output_tokens":12}}
+            """);
+        using var client = Client(server);
+
+        var result = await client.GetObjectAsync<Person>("Invent a person.");
+
+        Assert.Equal(StructuredOutputStrategy.NativeJsonSchema, result.Strategy);
+        Assert.Equal(new Person("Ada", 36), result.Value);
+        Assert.NotNull(server.Requests[0].Json!["output_config"]!["format"]!["schema"]);
+        Assert.Null(server.Requests[0].Json!["tools"]);
+    }
+
+    [Fact]
+    public async Task LlmKit_forced_tool_structured_output_is_sent_as_a_tool_with_a_required_tool_choice()
+    {
+        await using var server = Canned("""
+            {"id":"msg_6","type":"message","role":"assistant","model":"claude-test","stop_reason":"tool_use",
+             "content":[{"type":"tool_use","id":"toolu_1","name":"respond","input":{"name":"Ada","age":36}}],
+             "usage":{"input_tokens":50,"output_tokens":12}}
+            """);
+        using var client = Client(server);
+
+        var result = await client.GetObjectAsync<Person>("Invent a person.", new StructuredOutputOptions { Strategy = StructuredOutputStrategy.ForcedToolCall });
+
+        Assert.Equal(new Person("Ada", 36), result.Value);
+        var body = server.Requests[0].Json!;
+        Assert.Equal("respond", (string?)body["tools"]![0]!["name"]);
+        Assert.Equal("object", (string?)body["tools"]![0]!["input_schema"]!["type"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"type":"tool","name":"respond","disable_parallel_tool_use":true}"""), body["tool_choice"]));
+        Assert.Null(body["output_config"]);
+    }
+
+    [Fact]
+    public async Task Without_native_structured_output_the_client_says_so_and_LlmKit_asks_through_a_forced_tool()
+    {
+        await using var server = Canned("""
+            {"id":"msg_7","type":"message","role":"assistant","model":"claude-3-5-haiku","stop_reason":"tool_use",
+             "content":[{"type":"tool_use","id":"toolu_2","name":"respond","input":{"name":"Ada","age":36}}],
+             "usage":{"input_tokens":50,"output_tokens":12}}
+            """);
+        using var client = Client(server, o => o.NativeStructuredOutput = false);
+
+        var capabilities = client.GetService<ChatClientCapabilities>()!;
+        var result = await client.GetObjectAsync<Person>("Invent a person.");
+
+        Assert.False(capabilities.SupportsJsonSchemaResponseFormat);
+        Assert.False(capabilities.SupportsStrictJsonSchema);
+        Assert.Equal(StructuredOutputStrategy.ForcedToolCall, result.Strategy);
+        Assert.Equal(new Person("Ada", 36), result.Value);
+        Assert.Null(server.Requests[0].Json!["output_config"]);
+
+        var ex = await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync("x", new ChatOptions { ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema) }));
+        Assert.Contains("NativeStructuredOutput", ex.Message, StringComparison.Ordinal);
+        Assert.Single(server.Requests); // refused before anything was sent
+    }
+
+    [Fact]
+    public async Task A_required_tool_choice_while_thinking_is_refused_before_sending_and_the_capabilities_say_so()
+    {
+        await using var server = Canned(Reply);
+        using var thinkingClient = Client(server, o => o.ThinkingBudgetTokens = 2048);
+        using var plainClient = Client(server);
+
+        var ex = await Assert.ThrowsAsync<ArgumentException>(() => plainClient.GetResponseAsync("x", new ChatOptions
+        {
+            MaxOutputTokens = 8000,
+            Tools = [Tool("lookup")],
+            ToolMode = ChatToolMode.RequireSpecific("lookup"),
+            AdditionalProperties = new() { [AnthropicChatOptionKeys.ThinkingBudgetTokens] = 2048 },
+        }));
+
+        Assert.Contains("required tool choice while extended thinking", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(server.Requests);
+        Assert.False(thinkingClient.GetService<ChatClientCapabilities>()!.SupportsRequiredToolChoice);
+        Assert.True(plainClient.GetService<ChatClientCapabilities>()!.SupportsRequiredToolChoice);
     }
 
     [Fact]
@@ -228,8 +313,10 @@ public sealed class AnthropicChatClientTests
         Assert.Equal("claude-test", client.GetService<ChatClientMetadata>()!.DefaultModelId);
         var capabilities = client.GetService<ChatClientCapabilities>()!;
         Assert.True(capabilities.SupportsJsonSchemaResponseFormat);
-        Assert.False(capabilities.SupportsStrictJsonSchema);
+        Assert.True(capabilities.SupportsStrictJsonSchema); // output_config.format decodes under the schema
     }
+
+    private sealed record Person(string Name, int Age);
 
     private static AIFunctionDeclaration Tool(string name) =>
         AIFunctionFactory.CreateDeclaration(name, $"The {name} tool.", JsonDocument.Parse("""{"type":"object","properties":{"city":{"type":"string"}}}""").RootElement);

@@ -102,9 +102,16 @@ internal sealed record AnthropicRecordedRequest(List<ChatMessage> Messages, Chat
             (options.AdditionalProperties ??= [])[AnthropicChatOptionKeys.ThinkingBudgetTokens] = (int)thinking["budget_tokens"]!;
         }
 
+        // Native structured output: what a JSON schema response format becomes.
+        bool nativeFormat = o["output_config"] is JsonObject { Count: 1 } config && config["format"] is JsonObject format && (string?)format["type"] == "json_schema";
+        if (nativeFormat)
+        {
+            options.ResponseFormat = ChatResponseFormat.ForJsonSchema(JsonSerializer.SerializeToElement(o["output_config"]!["format"]!["schema"]));
+        }
+
         foreach (var (key, value) in o)
         {
-            if (!Mapped.Contains(key))
+            if (!Mapped.Contains(key) && !(nativeFormat && key == "output_config"))
             {
                 (options.AdditionalProperties ??= [])[key] = JsonSerializer.SerializeToElement(value);
             }

@@ -349,17 +349,5 @@ public sealed class ProviderFaultTests
         }
     }
 
-    private static async Task<LlmException> CallAsync(IChatClient client, bool streaming) =>
-        await Assert.ThrowsAsync<LlmException>(async () =>
-        {
-            if (!streaming)
-            {
-                await client.GetResponseAsync("Hi");
-                return;
-            }
-
-            await foreach (var _ in client.GetStreamingResponseAsync("Hi"))
-            {
-            }
-        });
+    private static Task<LlmException> CallAsync(IChatClient client, bool streaming) => ProviderHarness.FailingCallAsync(client, streaming);
 }

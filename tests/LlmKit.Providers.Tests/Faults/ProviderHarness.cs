@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
+using LlmKit.Errors;
 using LlmKit.Providers.Anthropic;
 using LlmKit.Providers.OpenAI;
 using Microsoft.Extensions.AI;
@@ -84,6 +85,21 @@ internal static class ProviderHarness
     public static string Event(string name, object payload) => $"event: {name}\ndata: {JsonSerializer.Serialize(payload)}\n\n";
 
     public static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
+
+    /// <summary>Calls "Hi", streaming or not, and returns the <see cref="LlmException"/> the call must fail with.</summary>
+    public static async Task<LlmException> FailingCallAsync(IChatClient client, bool streaming) =>
+        await Assert.ThrowsAsync<LlmException>(async () =>
+        {
+            if (!streaming)
+            {
+                await client.GetResponseAsync("Hi");
+                return;
+            }
+
+            await foreach (var _ in client.GetStreamingResponseAsync("Hi"))
+            {
+            }
+        });
 }
 
 /// <summary>Captures everything the providers log, formatted, with exceptions.</summary>
