@@ -12,24 +12,27 @@ namespace LlmKit.Schema;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Supported: every assertion and applicator keyword of the core and validation vocabularies except
-/// <c>unevaluatedProperties</c>/<c>unevaluatedItems</c> (ignored), <c>$ref</c> and <c>$defs</c> with <c>$id</c>
-/// resolution and <c>$anchor</c>, <c>$dynamicRef</c> resolved statically, boolean schemas, and <c>format</c>
-/// (<c>date-time</c>, <c>date</c>, <c>time</c>, <c>uuid</c>, <c>email</c>, <c>uri</c>) when
-/// <see cref="JsonSchemaValidatorOptions.AssertFormat"/> is on. References to documents outside the schema resolve
-/// only against <see cref="JsonSchemaValidatorOptions.AddDocument"/>; nothing is ever fetched.
+/// Supported: every assertion and applicator keyword of the core, applicator, unevaluated and validation vocabularies,
+/// <c>$ref</c> and <c>$defs</c> with <c>$id</c> resolution and <c>$anchor</c>, <c>$dynamicRef</c>/<c>$dynamicAnchor</c>
+/// with the dynamic scope, boolean schemas, and <c>format</c> (<c>date-time</c>, <c>date</c>, <c>time</c>,
+/// <c>uuid</c>, <c>email</c>, <c>uri</c>) when <see cref="JsonSchemaValidatorOptions.AssertFormat"/> is on. The draft
+/// 2020-12 meta-schemas ship inside the assembly, so a <c>$ref</c> to <c>https://json-schema.org/draft/2020-12/schema</c>
+/// resolves offline; other documents resolve only against <see cref="JsonSchemaValidatorOptions.AddDocument"/>. Nothing
+/// is ever fetched. <c>$vocabulary</c> is not honoured: every known keyword is asserted.
 /// </para>
-/// <para>Strings are measured in Unicode code points, and numbers compare exactly when they fit a <see cref="decimal"/>.</para>
+/// <para>Strings are measured in Unicode code points, and numbers compare exactly.</para>
 /// </remarks>
 public sealed class JsonSchemaValidator
 {
     private readonly SchemaNode _root;
+    private readonly bool _usesDynamicScope;
     private readonly bool _assertFormat;
     private readonly int _maxErrors;
 
-    private JsonSchemaValidator(SchemaNode root, JsonSchemaValidatorOptions options)
+    private JsonSchemaValidator(CompiledSchema compiled, JsonSchemaValidatorOptions options)
     {
-        _root = root;
+        _root = compiled.Root;
+        _usesDynamicScope = compiled.UsesDynamicScope;
         _assertFormat = options.AssertFormat;
         _maxErrors = options.MaxErrors;
     }
@@ -108,6 +111,10 @@ public sealed class JsonSchemaValidator
         private List<object>? _path;
         private int _depth;
 
+        // The schema resources entered so far that declare $dynamicAnchors, outermost first; shared with forks, which
+        // push and pop symmetrically. Only tracked when some $dynamicRef can be redirected.
+        private List<SchemaResource>? _scope;
+
         public List<JsonSchemaError>? Errors { get; private set; }
 
         private readonly bool Full => _collect && (Errors is null || Errors.Count < _validator._maxErrors);
@@ -131,9 +138,50 @@ public sealed class JsonSchemaValidator
                 return false;
             }
 
+            bool entered = Enter(node);
             bool valid = EvaluateKeywords(node, instance);
+            Leave(entered);
             _depth--;
             return valid;
+        }
+
+        private readonly Evaluation Fork(bool collect) => new(_validator, collect) { _depth = _depth, _scope = _scope };
+
+        private bool Enter(SchemaNode node)
+        {
+            if (!_validator._usesDynamicScope || node.Resource is not { DynamicAnchors: not null } resource ||
+                (_scope is { Count: > 0 } scope && ReferenceEquals(scope[^1], resource)))
+            {
+                return false;
+            }
+
+            (_scope ??= []).Add(resource);
+            return true;
+        }
+
+        private readonly void Leave(bool entered)
+        {
+            if (entered)
+            {
+                _scope!.RemoveAt(_scope.Count - 1);
+            }
+        }
+
+        // $dynamicRef lands on the outermost resource in the dynamic scope that declares the anchor, else its static target.
+        private readonly SchemaNode DynamicTarget(SchemaNode node)
+        {
+            if (node.DynamicRefAnchor is { } anchor && _scope is { } scope)
+            {
+                foreach (var resource in scope)
+                {
+                    if (resource.DynamicAnchors!.TryGetValue(anchor, out var target))
+                    {
+                        return target;
+                    }
+                }
+            }
+
+            return node.DynamicRef!;
         }
 
         private bool EvaluateKeywords(SchemaNode node, JsonElement instance)
@@ -191,7 +239,262 @@ public sealed class JsonSchemaValidator
             }
 
             valid &= EvaluateApplicators(node, instance);
+            if (!valid && !_collect)
+            {
+                return false;
+            }
+
+            // unevaluated* look at what every other keyword of this node (and its valid subschemas) evaluated, so they come last.
+            if (node.UnevaluatedProperties is { } unevaluatedProperties && kind == JsonValueKind.Object)
+            {
+                valid &= EvaluateUnevaluatedProperties(node, unevaluatedProperties, instance);
+            }
+            else if (node.UnevaluatedItems is { } unevaluatedItems && kind == JsonValueKind.Array)
+            {
+                valid &= EvaluateUnevaluatedItems(node, unevaluatedItems, instance);
+            }
+
             return valid;
+        }
+
+        private bool EvaluateUnevaluatedProperties(SchemaNode node, SchemaNode unevaluated, JsonElement instance)
+        {
+            var evaluated = new HashSet<string>(StringComparer.Ordinal);
+            if (CoversAllProperties(node, instance, evaluated, owner: true))
+            {
+                return true;
+            }
+
+            bool valid = true;
+            foreach (var property in instance.EnumerateObject())
+            {
+                string? name = property.Name;
+                if (evaluated.Contains(name))
+                {
+                    continue;
+                }
+
+                if (unevaluated.BooleanValue == false)
+                {
+                    valid = false;
+                    Push(name);
+                    bool keepGoing = Fail(node, "unevaluatedProperties", $"The property \"{name}\" is not allowed here; remove it.");
+                    Pop();
+                    if (!keepGoing)
+                    {
+                        return false;
+                    }
+                }
+                else if (!EvaluateMember(unevaluated, property, ref name))
+                {
+                    valid = false;
+                    if (!_collect)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return valid;
+        }
+
+        private bool EvaluateUnevaluatedItems(SchemaNode node, SchemaNode unevaluated, JsonElement instance)
+        {
+            var evaluated = new bool[instance.GetArrayLength()];
+            if (CoversAllItems(node, instance, evaluated, owner: true))
+            {
+                return true;
+            }
+
+            bool valid = true;
+            int index = 0;
+            foreach (var item in instance.EnumerateArray())
+            {
+                if (!evaluated[index])
+                {
+                    Push(index);
+                    bool itemValid = unevaluated.BooleanValue == false
+                        ? Fail(node, "unevaluatedItems", $"Item {index} is not allowed here; remove it.") && false
+                        : Evaluate(unevaluated, item);
+                    Pop();
+                    if (!itemValid)
+                    {
+                        valid = false;
+                        if (!_collect || !Full)
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                index++;
+            }
+
+            return valid;
+        }
+
+        // The annotations unevaluatedProperties reads: the names that properties, patternProperties and
+        // additionalProperties of this node and of every subschema that applied successfully evaluated. Returns true as
+        // soon as every property is known to be evaluated. The owner's own subschemas are assumed to have passed (if one
+        // failed, the owner fails anyway); branches that may legitimately fail (anyOf, oneOf, if) are probed.
+        private bool CoversAllProperties(SchemaNode node, JsonElement instance, HashSet<string> evaluated, bool owner)
+        {
+            if (node.BooleanValue is not null)
+            {
+                return false;
+            }
+
+            bool entered = Enter(node);
+            try
+            {
+                if (node.AdditionalProperties is not null || (!owner && node.UnevaluatedProperties is not null))
+                {
+                    return true;
+                }
+
+                if (node.Properties is { } properties)
+                {
+                    foreach (var (name, _) in properties)
+                    {
+                        if (instance.TryGetProperty(name, out _))
+                        {
+                            evaluated.Add(name);
+                        }
+                    }
+                }
+
+                if (node.PatternProperties is { } patterns)
+                {
+                    foreach (var property in instance.EnumerateObject())
+                    {
+                        foreach (var (regex, _, _) in patterns)
+                        {
+                            if (IsMatch(regex, property.Name))
+                            {
+                                evaluated.Add(property.Name);
+                                break;
+                            }
+                        }
+                    }
+                }
+
+                if (node.DependentSchemas is { } dependentSchemas)
+                {
+                    foreach (var (trigger, schema) in dependentSchemas)
+                    {
+                        if (instance.TryGetProperty(trigger, out _) && CoversAllProperties(schema, instance, evaluated, owner: false))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return CoversAllInApplicators(node, instance, evaluated, null);
+            }
+            finally
+            {
+                Leave(entered);
+            }
+        }
+
+        // The annotations unevaluatedItems reads: prefixItems, items, contains (and nested unevaluatedItems) of this
+        // node and of every subschema that applied successfully. Returns true when every item is evaluated.
+        private bool CoversAllItems(SchemaNode node, JsonElement instance, bool[] evaluated, bool owner)
+        {
+            if (node.BooleanValue is not null)
+            {
+                return false;
+            }
+
+            bool entered = Enter(node);
+            try
+            {
+                if (node.Items is not null || (!owner && node.UnevaluatedItems is not null))
+                {
+                    return true;
+                }
+
+                if (node.PrefixItems is { } prefixItems)
+                {
+                    Array.Fill(evaluated, true, 0, Math.Min(prefixItems.Length, evaluated.Length));
+                }
+
+                if (node.Contains is { } contains)
+                {
+                    int index = 0;
+                    foreach (var item in instance.EnumerateArray())
+                    {
+                        if (!evaluated[index] && Probe(contains, item))
+                        {
+                            evaluated[index] = true;
+                        }
+
+                        index++;
+                    }
+                }
+
+                return CoversAllInApplicators(node, instance, null, evaluated);
+            }
+            finally
+            {
+                Leave(entered);
+            }
+        }
+
+        private bool CoversAllInApplicators(SchemaNode node, JsonElement instance, HashSet<string>? properties, bool[]? items)
+        {
+            bool Covers(ref Evaluation self, SchemaNode sub) => properties is not null
+                ? self.CoversAllProperties(sub, instance, properties, owner: false)
+                : self.CoversAllItems(sub, instance, items!, owner: false);
+
+            if (node.Ref is { } reference && Covers(ref this, reference))
+            {
+                return true;
+            }
+
+            if (node.DynamicRef is not null && Covers(ref this, DynamicTarget(node)))
+            {
+                return true;
+            }
+
+            if (node.AllOf is { } allOf)
+            {
+                foreach (var sub in allOf)
+                {
+                    if (Covers(ref this, sub))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            foreach (var branches in (ReadOnlySpan<SchemaNode[]?>)[node.AnyOf, node.OneOf])
+            {
+                if (branches is null)
+                {
+                    continue;
+                }
+
+                foreach (var sub in branches)
+                {
+                    if (Probe(sub, instance) && Covers(ref this, sub))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            if (node.If is { } condition)
+            {
+                if (Probe(condition, instance))
+                {
+                    return Covers(ref this, condition) || (node.Then is { } then && Covers(ref this, then));
+                }
+
+                return node.Else is { } otherwise && Covers(ref this, otherwise);
+            }
+
+            return false;
         }
 
         private bool EvaluateApplicators(SchemaNode node, JsonElement instance)
@@ -206,7 +509,7 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.DynamicRef is { } dynamicReference && !Evaluate(dynamicReference, instance))
+            if (node.DynamicRef is not null && !Evaluate(DynamicTarget(node), instance))
             {
                 valid = false;
                 if (!_collect)
@@ -306,7 +609,7 @@ public sealed class JsonSchemaValidator
         // errors, so that a failing branch that is not the final answer does not pollute the error list.
         private bool Probe(SchemaNode node, JsonElement instance)
         {
-            var probe = new Evaluation(_validator, collect: false) { _depth = _depth };
+            var probe = Fork(collect: false);
             return probe.Evaluate(node, instance);
         }
 
@@ -324,7 +627,8 @@ public sealed class JsonSchemaValidator
             string here = InstancePointer();
             foreach (var branch in branches)
             {
-                var attempt = new Evaluation(_validator, collect: true) { _depth = _depth, _path = _path };
+                var attempt = Fork(collect: true);
+                attempt._path = _path;
                 attempt.Evaluate(branch, instance);
                 if (attempt.Errors is { Count: > 0 } errors)
                 {
