@@ -257,7 +257,7 @@ internal sealed class JsonSchemaCompiler
                     break;
                 case "multipleOf":
                     node.MultipleOf = ParseNumber(value, node, "multipleOf");
-                    if (node.MultipleOf.Value.Double <= 0)
+                    if (node.MultipleOf.Value.Exact.Sign <= 0)
                     {
                         throw Invalid(node, "multipleOf", "must be greater than 0");
                     }
@@ -559,9 +559,8 @@ internal sealed class JsonSchemaCompiler
             throw Invalid(node, keyword, "must be a number");
         }
 
-        return value.TryGetDecimal(out decimal exact)
-            ? new SchemaNumber(value.GetDouble(), exact, true, value.GetRawText())
-            : new SchemaNumber(value.GetDouble(), 0, false, value.GetRawText());
+        return new SchemaNumber(
+            ExactNumber.TryGetSmallDecimal(value, out decimal small) ? small : null, ExactNumber.From(value), value.GetRawText());
     }
 
     private static int ParseCount(JsonElement value, SchemaNode node, string keyword)

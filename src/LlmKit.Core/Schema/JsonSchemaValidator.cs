@@ -1130,43 +1130,29 @@ public sealed class JsonSchemaValidator
         _ => false,
     };
 
-    private static bool IsInteger(JsonElement number)
-    {
-        if (number.TryGetDecimal(out decimal exact))
-        {
-            return decimal.Truncate(exact) == exact;
-        }
+    private static bool IsInteger(JsonElement number) =>
+        ExactNumber.TryGetSmallDecimal(number, out decimal small) ? decimal.Truncate(small) == small : ExactNumber.From(number).IsInteger;
 
-        double value = number.GetDouble();
-        return double.IsFinite(value) && Math.Floor(value) == value;
-    }
-
-    private static int Compare(JsonElement instance, SchemaNumber bound)
-    {
-        if (bound.IsExact && instance.TryGetDecimal(out decimal exact))
-        {
-            return exact.CompareTo(bound.Decimal);
-        }
-
-        return instance.GetDouble().CompareTo(bound.Double);
-    }
+    private static int Compare(JsonElement instance, SchemaNumber bound) =>
+        bound.Small is decimal smallBound && ExactNumber.TryGetSmallDecimal(instance, out decimal small)
+            ? small.CompareTo(smallBound)
+            : ExactNumber.From(instance).CompareTo(bound.Exact);
 
     private static bool IsMultipleOf(JsonElement instance, SchemaNumber step)
     {
-        if (step.IsExact && instance.TryGetDecimal(out decimal exact))
+        if (step.Small is decimal smallStep && ExactNumber.TryGetSmallDecimal(instance, out decimal small))
         {
             try
             {
-                return exact % step.Decimal == 0;
+                return small % smallStep == 0;
             }
             catch (OverflowException)
             {
-                // Falls through to the floating-point check.
+                // Falls through to the exact check.
             }
         }
 
-        double quotient = instance.GetDouble() / step.Double;
-        return double.IsFinite(quotient) && Math.Floor(quotient) == quotient;
+        return ExactNumber.From(instance).IsMultipleOf(step.Exact);
     }
 
     private static bool ContainsEqual(JsonElement[] candidates, JsonElement instance)

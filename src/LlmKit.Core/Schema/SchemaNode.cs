@@ -16,8 +16,11 @@ internal enum JsonTypes
     String = 64,
 }
 
-/// <summary>A number bound kept both exactly (decimal, when it fits) and approximately (double), so 0.1-style bounds compare exactly.</summary>
-internal readonly record struct SchemaNumber(double Double, decimal Decimal, bool IsExact, string Text);
+/// <summary>
+/// A number keyword's value, exact: <see cref="Small"/> is the decimal fast path when the text fits one without
+/// rounding; <see cref="Exact"/> always holds it (see <see cref="ExactNumber"/>).
+/// </summary>
+internal readonly record struct SchemaNumber(decimal? Small, ExactNumber Exact, string Text);
 
 /// <summary>
 /// One compiled schema: every keyword LlmKit understands, parsed once. A flat record of optional fields is evaluated
