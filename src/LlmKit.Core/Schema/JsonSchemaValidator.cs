@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -28,9 +29,13 @@ public sealed class JsonSchemaValidator
     private readonly bool _usesDynamicScope;
     private readonly bool _assertFormat;
     private readonly int _maxErrors;
+    private readonly TimeSpan _validationTimeout;
+    private readonly TimeSpan _regexTimeout;
 
     private JsonSchemaValidator(CompiledSchema compiled, JsonSchemaValidatorOptions options)
     {
+        _validationTimeout = options.ValidationTimeout;
+        _regexTimeout = options.RegexTimeout;
         _root = compiled.Root;
         _usesDynamicScope = compiled.UsesDynamicScope;
         _assertFormat = options.AssertFormat;
@@ -73,41 +78,102 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    /// <summary>Validates an instance. Never throws for any instance.</summary>
+    /// <summary>Validates an instance within <see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>. Never throws for any instance.</summary>
     /// <param name="instance">The instance.</param>
-    /// <returns>The result: valid, or every error found (up to <see cref="JsonSchemaValidatorOptions.MaxErrors"/>).</returns>
-    public JsonSchemaValidationResult Validate(JsonElement instance)
+    /// <returns>
+    /// The result: valid, or every error found (up to <see cref="JsonSchemaValidatorOptions.MaxErrors"/>), or
+    /// <see cref="JsonSchemaValidationResult.TimedOut"/> when the time budget ran out first.
+    /// </returns>
+    public JsonSchemaValidationResult Validate(JsonElement instance) => Validate(instance, _validationTimeout);
+
+    /// <summary>Validates an instance within a time budget of the caller's (for example what is left of a larger one). Never throws for any instance.</summary>
+    /// <param name="instance">The instance.</param>
+    /// <param name="timeout">
+    /// The most time the validation may take; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Zero or less stops
+    /// at the first check. One regular-expression match may overrun it by up to <see cref="JsonSchemaValidatorOptions.RegexTimeout"/>.
+    /// </param>
+    /// <returns>The result, as <see cref="Validate(JsonElement)"/> returns it.</returns>
+    public JsonSchemaValidationResult Validate(JsonElement instance, TimeSpan timeout)
     {
         if (instance.ValueKind == JsonValueKind.Undefined)
         {
             return new JsonSchemaValidationResult([new JsonSchemaError(string.Empty, "type", "There is no value; provide a JSON value.", _root.Location)]);
         }
 
+        long deadline = Deadline(timeout);
+
         // Fast path: most instances are valid, and a pass that stops at the first failure allocates nothing.
-        var quick = new Evaluation(this, collect: false);
-        if (quick.Evaluate(_root, instance))
+        var quick = new Evaluation(this, collect: false, deadline);
+        bool valid = quick.Evaluate(_root, instance);
+        if (TimedOut(deadline))
+        {
+            return TimeoutResult(timeout);
+        }
+
+        if (valid)
         {
             return JsonSchemaValidationResult.Valid;
         }
 
-        var full = new Evaluation(this, collect: true);
+        var full = new Evaluation(this, collect: true, deadline);
         full.Evaluate(_root, instance);
+        if (TimedOut(deadline))
+        {
+            return TimeoutResult(timeout);
+        }
+
         return new JsonSchemaValidationResult(full.Errors is { Count: > 0 } errors
             ? errors
             : [new JsonSchemaError(string.Empty, "schema", "The value does not match the schema.", _root.Location)]);
     }
 
-    /// <summary>Returns whether an instance is valid, without collecting errors.</summary>
+    /// <summary>Returns whether an instance is valid, without collecting errors, within <see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>.</summary>
     /// <param name="instance">The instance.</param>
-    /// <returns><see langword="true"/> when the instance satisfies the schema.</returns>
-    public bool IsValid(JsonElement instance) =>
-        instance.ValueKind != JsonValueKind.Undefined && new Evaluation(this, collect: false).Evaluate(_root, instance);
+    /// <returns><see langword="true"/> when the instance satisfies the schema; <see langword="false"/> also when the time budget ran out first.</returns>
+    public bool IsValid(JsonElement instance)
+    {
+        if (instance.ValueKind == JsonValueKind.Undefined)
+        {
+            return false;
+        }
+
+        long deadline = Deadline(_validationTimeout);
+        return new Evaluation(this, collect: false, deadline).Evaluate(_root, instance) && !TimedOut(deadline);
+    }
+
+    private static long Deadline(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        long ticks = timeout <= TimeSpan.Zero ? 0 : (long)Math.Min(timeout.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
+        return Stopwatch.GetTimestamp() + ticks;
+    }
+
+    private static bool TimedOut(long deadline) => deadline != long.MaxValue && Stopwatch.GetTimestamp() >= deadline;
+
+    private JsonSchemaValidationResult TimeoutResult(TimeSpan timeout) => new(
+        [new JsonSchemaError(string.Empty, "timeout",
+            $"Checking this value took longer than the {Describe(timeout)} validation budget, so it was not accepted; a shorter value, with shorter strings, can be checked in time.",
+            _root.Location)],
+        timedOut: true);
+
+    private static string Describe(TimeSpan timeout) =>
+        timeout.TotalSeconds >= 1 ? $"{timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : $"{timeout.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
 
     /// <summary>One walk over an instance. A struct over a reusable path stack: the valid path allocates nothing.</summary>
-    private struct Evaluation(JsonSchemaValidator validator, bool collect)
+    private struct Evaluation(JsonSchemaValidator validator, bool collect, long deadline)
     {
+        // The clock is read every ClockStride schema nodes and before every regular-expression match: often enough to
+        // stop soon after the deadline, rarely enough to cost nothing measurable on the valid path.
+        private const int ClockStride = 256;
+
         private readonly JsonSchemaValidator _validator = validator;
         private readonly bool _collect = collect;
+        private readonly long _deadline = deadline;
+        private int _untilClock = ClockStride;
         private List<object>? _path;
         private int _depth;
 
@@ -131,6 +197,11 @@ public sealed class JsonSchemaValidator
                 return b;
             }
 
+            if (--_untilClock <= 0 && OutOfTime())
+            {
+                return false;
+            }
+
             if (++_depth > JsonSchemaValidatorConstants.MaxEvaluationDepth)
             {
                 _depth--;
@@ -145,7 +216,36 @@ public sealed class JsonSchemaValidator
             return valid;
         }
 
-        private readonly Evaluation Fork(bool collect) => new(_validator, collect) { _depth = _depth, _scope = _scope };
+        private readonly Evaluation Fork(bool collect) => new(_validator, collect, _deadline) { _depth = _depth, _scope = _scope, _untilClock = _untilClock };
+
+        // Once past the deadline every check fails fast; Validate then reports the timeout instead of the partial verdict.
+        private bool OutOfTime()
+        {
+            _untilClock = ClockStride;
+            return _deadline != long.MaxValue && Stopwatch.GetTimestamp() >= _deadline;
+        }
+
+        // A regular expression that cannot decide in time does not accept the value: failing closed keeps bad output out.
+        private bool IsMatch(Regex regex, string text, out bool timedOut)
+        {
+            timedOut = false;
+            if (OutOfTime())
+            {
+                return false;
+            }
+
+            try
+            {
+                return regex.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                timedOut = true;
+                return false;
+            }
+        }
+
+        private bool IsMatch(Regex regex, string text) => IsMatch(regex, text, out _);
 
         private bool Enter(SchemaNode node)
         {
@@ -739,10 +839,13 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.Pattern is { } pattern && !IsMatch(pattern, text))
+            if (node.Pattern is { } pattern && !IsMatch(pattern, text, out bool timedOut))
             {
                 valid = false;
-                if (!Fail(node, "pattern", $"Must match the regular expression {node.PatternText}, but \"{Abbreviate(text)}\" does not."))
+                string message = timedOut
+                    ? $"Could not be checked against the regular expression {node.PatternText} within {Describe(_validator._regexTimeout)}; use a shorter, simpler value."
+                    : $"Must match the regular expression {node.PatternText}, but \"{Abbreviate(text)}\" does not.";
+                if (!Fail(node, "pattern", message))
                 {
                     return false;
                 }
@@ -782,7 +885,7 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.UniqueItems && count > 1 && FindDuplicate(instance) is (int first, int second))
+            if (node.UniqueItems && count > 1 && FindDuplicate(instance, _deadline) is (int first, int second))
             {
                 valid = false;
                 if (!Fail(node, "uniqueItems", $"Items must be unique, but items {first} and {second} are equal."))
@@ -1106,19 +1209,6 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    private static bool IsMatch(Regex regex, string text)
-    {
-        try
-        {
-            return regex.IsMatch(text);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            // A pattern that cannot decide in time does not accept the value: failing closed keeps bad output out.
-            return false;
-        }
-    }
-
     private static bool MatchesType(JsonTypes types, JsonElement instance) => instance.ValueKind switch
     {
         JsonValueKind.Null => (types & JsonTypes.Null) != 0,
@@ -1168,22 +1258,92 @@ public sealed class JsonSchemaValidator
         return false;
     }
 
-    private static (int, int)? FindDuplicate(JsonElement array)
+    private static (int, int)? FindDuplicate(JsonElement array, long deadline)
     {
-        int count = array.GetArrayLength();
-        for (int i = 0; i < count; i++)
+        // Indexing a JsonElement array whose items are objects or arrays scans from the start, so the items are taken
+        // out once. Short arrays (what models send) compare pairwise; long ones are bucketed by a hash that agrees with
+        // JsonElement.DeepEquals (1 and 1.0 hash alike), so a 100,000-item array costs linear time, not 10^10 comparisons.
+        var items = new List<JsonElement>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
         {
-            var left = array[i];
-            for (int j = i + 1; j < count; j++)
+            items.Add(item);
+        }
+
+        if (items.Count <= 32)
+        {
+            for (int i = 0; i < items.Count; i++)
             {
-                if (JsonElement.DeepEquals(left, array[j]))
+                for (int j = i + 1; j < items.Count; j++)
                 {
-                    return (i, j);
+                    if (JsonElement.DeepEquals(items[i], items[j]))
+                    {
+                        return (i, j);
+                    }
                 }
+            }
+
+            return null;
+        }
+
+        var buckets = new Dictionary<int, List<int>>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if ((i & 1023) == 0 && TimedOut(deadline))
+            {
+                return null;
+            }
+
+            int hash = SemanticHash(items[i]);
+            if (buckets.TryGetValue(hash, out var candidates))
+            {
+                foreach (int j in candidates)
+                {
+                    if (JsonElement.DeepEquals(items[j], items[i]))
+                    {
+                        return (j, i);
+                    }
+                }
+
+                candidates.Add(i);
+            }
+            else
+            {
+                buckets[hash] = [i];
             }
         }
 
         return null;
+    }
+
+    // Equal under JsonElement.DeepEquals implies equal hashes: numbers hash by exact value, objects ignore member order.
+    private static int SemanticHash(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                int members = 17;
+                foreach (var property in element.EnumerateObject())
+                {
+                    members += HashCode.Combine(StringComparer.Ordinal.GetHashCode(property.Name), SemanticHash(property.Value));
+                }
+
+                return members;
+            case JsonValueKind.Array:
+                var items = new HashCode();
+                foreach (var item in element.EnumerateArray())
+                {
+                    items.Add(SemanticHash(item));
+                }
+
+                return items.ToHashCode();
+            case JsonValueKind.String:
+                return StringComparer.Ordinal.GetHashCode(element.GetString()!);
+            case JsonValueKind.Number:
+                var number = ExactNumber.From(element);
+                return HashCode.Combine(number.Mantissa, number.Exponent);
+            default:
+                return (int)element.ValueKind;
+        }
     }
 
     private static int CodePointLength(string text)
