@@ -4,8 +4,12 @@ using LlmKit.Schema;
 
 namespace LlmKit.Benchmarks.StructuredOutput;
 
-/// <summary>Validations per second: a flat 10-property object, and a nested schema with arrays and $refs.</summary>
+/// <summary>
+/// Validations per second: a flat 10-property object, and a nested schema with arrays and $refs; JsonSchema.Net 8.0.5
+/// (the reference, formats asserted too) validates the same documents in the same process.
+/// </summary>
 [Config(typeof(QuickConfig))]
+[GroupBenchmarksBy(BenchmarkDotNet.Configs.BenchmarkLogicalGroupRule.ByCategory)]
 public class ValidationBenchmarks
 {
     private const string FlatSchema = """
@@ -40,6 +44,10 @@ public class ValidationBenchmarks
     private JsonDocument _flatInstance = null!;
     private JsonDocument _nestedInstance = null!;
     private JsonDocument _flatInvalid = null!;
+    private Json.Schema.JsonSchema _netFlat = null!;
+    private Json.Schema.JsonSchema _netNested = null!;
+    private readonly Json.Schema.EvaluationOptions _netValid = new() { RequireFormatValidation = true, OutputFormat = Json.Schema.OutputFormat.Flag };
+    private readonly Json.Schema.EvaluationOptions _netErrors = new() { RequireFormatValidation = true, OutputFormat = Json.Schema.OutputFormat.List };
 
     [GlobalSetup]
     public void Setup()
@@ -50,19 +58,37 @@ public class ValidationBenchmarks
         _flatInstance = JsonDocument.Parse(FlatInstance);
         _flatInvalid = JsonDocument.Parse(FlatInstance.Replace("\"age\":36", "\"age\":360", StringComparison.Ordinal).Replace("GB", "XX", StringComparison.Ordinal));
         _nestedInstance = JsonDocument.Parse(NestedInstance());
-        if (!_flat.Validate(_flatInstance.RootElement).IsValid || !_nested.Validate(_nestedInstance.RootElement).IsValid || _flat.Validate(_flatInvalid.RootElement).Errors.Count != 2)
+        _netFlat = Json.Schema.JsonSchema.FromText(FlatSchema, new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+        _netNested = Json.Schema.JsonSchema.FromText(NestedSchema, new Json.Schema.BuildOptions { SchemaRegistry = new Json.Schema.SchemaRegistry() });
+        if (!NetFlat() || !NetNested() || NetFlatInvalid() == 0 ||
+            !_flat.Validate(_flatInstance.RootElement).IsValid || !_nested.Validate(_nestedInstance.RootElement).IsValid || _flat.Validate(_flatInvalid.RootElement).Errors.Count != 2)
         {
             throw new InvalidOperationException("Benchmark instances do not have the expected validity.");
         }
     }
 
-    [Benchmark(Description = "flat 10 properties, valid")]
+    [BenchmarkCategory("flat valid")]
+    [Benchmark(Description = "JsonSchema.Net: flat 10 properties, valid", Baseline = true)]
+    public bool NetFlat() => _netFlat.Evaluate(_flatInstance.RootElement, _netValid).IsValid;
+
+    [BenchmarkCategory("flat valid")]
+    [Benchmark(Description = "LlmKit: flat 10 properties, valid")]
     public bool Flat() => _flat.Validate(_flatInstance.RootElement).IsValid;
 
-    [Benchmark(Description = "flat 10 properties, 2 errors collected")]
+    [BenchmarkCategory("flat invalid")]
+    [Benchmark(Description = "JsonSchema.Net: flat 10 properties, 2 errors collected", Baseline = true)]
+    public int NetFlatInvalid() => _netFlat.Evaluate(_flatInvalid.RootElement, _netErrors).Details?.Count ?? 0;
+
+    [BenchmarkCategory("flat invalid")]
+    [Benchmark(Description = "LlmKit: flat 10 properties, 2 errors collected")]
     public int FlatInvalid() => _flat.Validate(_flatInvalid.RootElement).Errors.Count;
 
-    [Benchmark(Description = "nested, $refs, 5 orders x 3 lines, valid")]
+    [BenchmarkCategory("nested valid")]
+    [Benchmark(Description = "JsonSchema.Net: nested, $refs, 5 orders x 3 lines, valid", Baseline = true)]
+    public bool NetNested() => _netNested.Evaluate(_nestedInstance.RootElement, _netValid).IsValid;
+
+    [BenchmarkCategory("nested valid")]
+    [Benchmark(Description = "LlmKit: nested, $refs, 5 orders x 3 lines, valid")]
     public bool Nested() => _nested.Validate(_nestedInstance.RootElement).IsValid;
 
     private static string NestedInstance()

@@ -25,8 +25,25 @@ internal static class EcmaRegex
         ["Private_Use"] = "Co", ["Unassigned"] = "Cn",
     };
 
-    public static Regex Create(string pattern, TimeSpan timeout) =>
-        new(Translate(pattern), RegexOptions.CultureInvariant, timeout);
+    /// <summary>
+    /// Compiles a pattern. <see cref="RegexOptions.NonBacktracking"/> first: it matches in time linear in the input, so
+    /// a catastrophic pattern such as <c>^(a+)+$</c> cannot cost a full timeout per string, and for <c>IsMatch</c> it
+    /// accepts exactly the strings the backtracking engine accepts. It refuses backreferences, lookarounds, atomic
+    /// groups and conditionals (NotSupportedException); those patterns fall back to the backtracking engine, bounded by
+    /// the timeout per match and the validation budget per document.
+    /// </summary>
+    public static Regex Create(string pattern, TimeSpan timeout)
+    {
+        string translated = Translate(pattern);
+        try
+        {
+            return new Regex(translated, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, timeout);
+        }
+        catch (NotSupportedException)
+        {
+            return new Regex(translated, RegexOptions.CultureInvariant, timeout);
+        }
+    }
 
     private static string Translate(string pattern)
     {

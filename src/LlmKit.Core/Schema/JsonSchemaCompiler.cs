@@ -16,23 +16,70 @@ internal sealed class JsonSchemaCompiler
     private readonly Dictionary<string, Target> _resources = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Target> _anchors = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SchemaNode> _compiled = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, SchemaResource> _resourceObjects = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Dictionary<string, Target>> _dynamicAnchorTargets = new(StringComparer.Ordinal);
     private readonly JsonSchemaValidatorOptions _options;
+    private bool _usesDynamicScope;
 
     private JsonSchemaCompiler(JsonSchemaValidatorOptions options)
     {
         _options = options;
     }
 
-    public static SchemaNode Compile(JsonElement schema, JsonSchemaValidatorOptions options)
+    public static CompiledSchema Compile(JsonElement schema, JsonSchemaValidatorOptions options)
     {
         var compiler = new JsonSchemaCompiler(options);
         foreach (var (uri, document) in options.Documents)
         {
-            compiler.Index(document, new Uri(uri, UriKind.Absolute), uri, string.Empty, isResourceRoot: true);
+            compiler.IndexDocument(document, uri);
         }
 
         compiler.Index(schema, SchemaUri.DefaultBase, RootDocument, string.Empty, isResourceRoot: true);
-        return compiler.CompileAt(new Target(schema, SchemaUri.DefaultBase, RootDocument, string.Empty));
+        var root = compiler.CompileAt(new Target(schema, SchemaUri.DefaultBase, RootDocument, string.Empty));
+        if (compiler._usesDynamicScope)
+        {
+            compiler.LinkDynamicAnchors();
+        }
+
+        return new CompiledSchema(root, compiler._usesDynamicScope);
+    }
+
+    private void IndexDocument(JsonElement document, string retrievalUri)
+    {
+        // A document is found by the URI it was retrieved by, and also by its own $id when it declares another one.
+        var uri = new Uri(retrievalUri, UriKind.Absolute);
+        _resources.TryAdd(retrievalUri, new Target(document, uri, retrievalUri, string.Empty));
+        Index(document, uri, retrievalUri, string.Empty, isResourceRoot: true);
+    }
+
+    // Only needed when some $dynamicRef can be redirected: compiles every resource's $dynamicAnchors so evaluation can
+    // look them up. Compiling an anchor may reach new resources, hence the loop until nothing changes.
+    private void LinkDynamicAnchors()
+    {
+        bool changed = true;
+        while (changed)
+        {
+            changed = false;
+            foreach (var resource in _resourceObjects.Values.ToArray())
+            {
+                if (resource.DynamicAnchors is null && _dynamicAnchorTargets.TryGetValue(resource.Uri, out var targets))
+                {
+                    resource.DynamicAnchors = targets.ToDictionary(t => t.Key, t => CompileAt(t.Value), StringComparer.Ordinal);
+                    changed = true;
+                }
+            }
+        }
+    }
+
+    private SchemaResource ResourceOf(Uri baseUri)
+    {
+        string key = SchemaUri.WithoutFragment(baseUri);
+        if (!_resourceObjects.TryGetValue(key, out var resource))
+        {
+            _resourceObjects[key] = resource = new SchemaResource(key);
+        }
+
+        return resource;
     }
 
     private readonly record struct Target(JsonElement Element, Uri BaseUri, string Document, string Pointer);
@@ -83,6 +130,16 @@ internal sealed class JsonSchemaCompiler
             if (element.TryGetProperty(anchorKeyword, out var anchor) && anchor.ValueKind == JsonValueKind.String)
             {
                 _anchors.TryAdd(SchemaUri.WithoutFragment(newBase) + "#" + anchor.GetString(), target);
+                if (anchorKeyword == "$dynamicAnchor")
+                {
+                    string resourceKey = SchemaUri.WithoutFragment(newBase);
+                    if (!_dynamicAnchorTargets.TryGetValue(resourceKey, out var inResource))
+                    {
+                        _dynamicAnchorTargets[resourceKey] = inResource = new Dictionary<string, Target>(StringComparer.Ordinal);
+                    }
+
+                    inResource.TryAdd(anchor.GetString()!, target);
+                }
             }
         }
 
@@ -150,6 +207,7 @@ internal sealed class JsonSchemaCompiler
         var node = new SchemaNode { Location = location };
         _compiled[key] = node;
         var baseUri = BaseOf(element, target.BaseUri);
+        node.Resource = ResourceOf(baseUri);
         try
         {
             Fill(node, element, baseUri, target.Document, target.Pointer);
@@ -199,7 +257,7 @@ internal sealed class JsonSchemaCompiler
                     break;
                 case "multipleOf":
                     node.MultipleOf = ParseNumber(value, node, "multipleOf");
-                    if (node.MultipleOf.Value.Double <= 0)
+                    if (node.MultipleOf.Value.Exact.Sign <= 0)
                     {
                         throw Invalid(node, "multipleOf", "must be greater than 0");
                     }
@@ -323,9 +381,27 @@ internal sealed class JsonSchemaCompiler
                     node.Ref = CompileAt(Resolve(baseUri, node.RefText, node));
                     break;
                 case "$dynamicRef":
-                    // Resolved statically, like $ref: enough for the non-extending uses LlmKit's own schemas make.
                     string dynamicRef = value.ValueKind == JsonValueKind.String ? value.GetString()! : throw Invalid(node, "$dynamicRef", "must be a string");
-                    node.DynamicRef = CompileAt(Resolve(baseUri, dynamicRef, node));
+                    var dynamicTarget = Resolve(baseUri, dynamicRef, node);
+                    node.DynamicRef = CompileAt(dynamicTarget);
+
+                    // Dynamic only when the first target bookends it with the same $dynamicAnchor; otherwise it is a $ref.
+                    string anchorName = SchemaUri.Fragment(SchemaUri.Resolve(baseUri, dynamicRef));
+                    if (anchorName.Length > 0 && anchorName[0] != '/' &&
+                        dynamicTarget.Element.ValueKind == JsonValueKind.Object &&
+                        dynamicTarget.Element.TryGetProperty("$dynamicAnchor", out var declared) &&
+                        declared.ValueKind == JsonValueKind.String && declared.GetString() == anchorName)
+                    {
+                        node.DynamicRefAnchor = anchorName;
+                        _usesDynamicScope = true;
+                    }
+
+                    break;
+                case "unevaluatedProperties":
+                    node.UnevaluatedProperties = Sub(value, baseUri, document, child);
+                    break;
+                case "unevaluatedItems":
+                    node.UnevaluatedItems = Sub(value, baseUri, document, child);
                     break;
                 case "$defs" or "definitions":
                     if (value.ValueKind != JsonValueKind.Object)
@@ -358,6 +434,11 @@ internal sealed class JsonSchemaCompiler
 
         string resourceKey = SchemaUri.WithoutFragment(target);
         string fragment = SchemaUri.Fragment(target);
+        if (!_resources.ContainsKey(resourceKey) && JsonSchemaMetaSchemas.TryGet(resourceKey, out var metaSchema))
+        {
+            IndexDocument(metaSchema, resourceKey);
+        }
+
         if (fragment.Length > 0 && fragment[0] != '/')
         {
             return _anchors.TryGetValue(resourceKey + "#" + fragment, out var anchored)
@@ -478,9 +559,8 @@ internal sealed class JsonSchemaCompiler
             throw Invalid(node, keyword, "must be a number");
         }
 
-        return value.TryGetDecimal(out decimal exact)
-            ? new SchemaNumber(value.GetDouble(), exact, true, value.GetRawText())
-            : new SchemaNumber(value.GetDouble(), 0, false, value.GetRawText());
+        return new SchemaNumber(
+            ExactNumber.TryGetSmallDecimal(value, out decimal small) ? small : null, ExactNumber.From(value), value.GetRawText());
     }
 
     private static int ParseCount(JsonElement value, SchemaNode node, string keyword)
@@ -523,3 +603,6 @@ internal sealed class JsonSchemaCompiler
             ? token.Replace("~", "~0", StringComparison.Ordinal).Replace("/", "~1", StringComparison.Ordinal)
             : token;
 }
+
+/// <summary>A compiled schema: its root node, and whether evaluation must track the dynamic scope for <c>$dynamicRef</c>.</summary>
+internal readonly record struct CompiledSchema(SchemaNode Root, bool UsesDynamicScope);

@@ -5,10 +5,18 @@ public sealed class JsonSchemaValidationResult
 {
     internal static readonly JsonSchemaValidationResult Valid = new([]);
 
-    internal JsonSchemaValidationResult(IReadOnlyList<JsonSchemaError> errors)
+    internal JsonSchemaValidationResult(IReadOnlyList<JsonSchemaError> errors, bool timedOut = false)
     {
         Errors = errors;
+        TimedOut = timedOut;
     }
+
+    /// <summary>
+    /// Gets a value indicating whether validation stopped because its time budget
+    /// (<see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>) ran out: the value is then not valid, and
+    /// <see cref="Errors"/> holds one error with the keyword <c>timeout</c>.
+    /// </summary>
+    public bool TimedOut { get; }
 
     /// <summary>Gets a value indicating whether the instance satisfies the schema.</summary>
     public bool IsValid => Errors.Count == 0;

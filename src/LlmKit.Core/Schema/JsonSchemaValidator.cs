@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -12,24 +13,31 @@ namespace LlmKit.Schema;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Supported: every assertion and applicator keyword of the core and validation vocabularies except
-/// <c>unevaluatedProperties</c>/<c>unevaluatedItems</c> (ignored), <c>$ref</c> and <c>$defs</c> with <c>$id</c>
-/// resolution and <c>$anchor</c>, <c>$dynamicRef</c> resolved statically, boolean schemas, and <c>format</c>
-/// (<c>date-time</c>, <c>date</c>, <c>time</c>, <c>uuid</c>, <c>email</c>, <c>uri</c>) when
-/// <see cref="JsonSchemaValidatorOptions.AssertFormat"/> is on. References to documents outside the schema resolve
-/// only against <see cref="JsonSchemaValidatorOptions.AddDocument"/>; nothing is ever fetched.
+/// Supported: every assertion and applicator keyword of the core, applicator, unevaluated and validation vocabularies,
+/// <c>$ref</c> and <c>$defs</c> with <c>$id</c> resolution and <c>$anchor</c>, <c>$dynamicRef</c>/<c>$dynamicAnchor</c>
+/// with the dynamic scope, boolean schemas, and <c>format</c> (<c>date-time</c>, <c>date</c>, <c>time</c>,
+/// <c>uuid</c>, <c>email</c>, <c>uri</c>) when <see cref="JsonSchemaValidatorOptions.AssertFormat"/> is on. The draft
+/// 2020-12 meta-schemas ship inside the assembly, so a <c>$ref</c> to <c>https://json-schema.org/draft/2020-12/schema</c>
+/// resolves offline; other documents resolve only against <see cref="JsonSchemaValidatorOptions.AddDocument"/>. Nothing
+/// is ever fetched. <c>$vocabulary</c> is not honoured: every known keyword is asserted.
 /// </para>
-/// <para>Strings are measured in Unicode code points, and numbers compare exactly when they fit a <see cref="decimal"/>.</para>
+/// <para>Strings are measured in Unicode code points, and numbers compare exactly.</para>
 /// </remarks>
 public sealed class JsonSchemaValidator
 {
     private readonly SchemaNode _root;
+    private readonly bool _usesDynamicScope;
     private readonly bool _assertFormat;
     private readonly int _maxErrors;
+    private readonly TimeSpan _validationTimeout;
+    private readonly TimeSpan _regexTimeout;
 
-    private JsonSchemaValidator(SchemaNode root, JsonSchemaValidatorOptions options)
+    private JsonSchemaValidator(CompiledSchema compiled, JsonSchemaValidatorOptions options)
     {
-        _root = root;
+        _validationTimeout = options.ValidationTimeout;
+        _regexTimeout = options.RegexTimeout;
+        _root = compiled.Root;
+        _usesDynamicScope = compiled.UsesDynamicScope;
         _assertFormat = options.AssertFormat;
         _maxErrors = options.MaxErrors;
     }
@@ -70,43 +78,108 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    /// <summary>Validates an instance. Never throws for any instance.</summary>
+    /// <summary>Validates an instance within <see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>. Never throws for any instance.</summary>
     /// <param name="instance">The instance.</param>
-    /// <returns>The result: valid, or every error found (up to <see cref="JsonSchemaValidatorOptions.MaxErrors"/>).</returns>
-    public JsonSchemaValidationResult Validate(JsonElement instance)
+    /// <returns>
+    /// The result: valid, or every error found (up to <see cref="JsonSchemaValidatorOptions.MaxErrors"/>), or
+    /// <see cref="JsonSchemaValidationResult.TimedOut"/> when the time budget ran out first.
+    /// </returns>
+    public JsonSchemaValidationResult Validate(JsonElement instance) => Validate(instance, _validationTimeout);
+
+    /// <summary>Validates an instance within a time budget of the caller's (for example what is left of a larger one). Never throws for any instance.</summary>
+    /// <param name="instance">The instance.</param>
+    /// <param name="timeout">
+    /// The most time the validation may take; <see cref="Timeout.InfiniteTimeSpan"/> for no limit. Zero or less stops
+    /// at the first check. One regular-expression match may overrun it by up to <see cref="JsonSchemaValidatorOptions.RegexTimeout"/>.
+    /// </param>
+    /// <returns>The result, as <see cref="Validate(JsonElement)"/> returns it.</returns>
+    public JsonSchemaValidationResult Validate(JsonElement instance, TimeSpan timeout)
     {
         if (instance.ValueKind == JsonValueKind.Undefined)
         {
             return new JsonSchemaValidationResult([new JsonSchemaError(string.Empty, "type", "There is no value; provide a JSON value.", _root.Location)]);
         }
 
+        long deadline = Deadline(timeout);
+
         // Fast path: most instances are valid, and a pass that stops at the first failure allocates nothing.
-        var quick = new Evaluation(this, collect: false);
-        if (quick.Evaluate(_root, instance))
+        var quick = new Evaluation(this, collect: false, deadline);
+        bool valid = quick.Evaluate(_root, instance);
+        if (TimedOut(deadline))
+        {
+            return TimeoutResult(timeout);
+        }
+
+        if (valid)
         {
             return JsonSchemaValidationResult.Valid;
         }
 
-        var full = new Evaluation(this, collect: true);
+        var full = new Evaluation(this, collect: true, deadline);
         full.Evaluate(_root, instance);
+        if (TimedOut(deadline))
+        {
+            return TimeoutResult(timeout);
+        }
+
         return new JsonSchemaValidationResult(full.Errors is { Count: > 0 } errors
             ? errors
             : [new JsonSchemaError(string.Empty, "schema", "The value does not match the schema.", _root.Location)]);
     }
 
-    /// <summary>Returns whether an instance is valid, without collecting errors.</summary>
+    /// <summary>Returns whether an instance is valid, without collecting errors, within <see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>.</summary>
     /// <param name="instance">The instance.</param>
-    /// <returns><see langword="true"/> when the instance satisfies the schema.</returns>
-    public bool IsValid(JsonElement instance) =>
-        instance.ValueKind != JsonValueKind.Undefined && new Evaluation(this, collect: false).Evaluate(_root, instance);
+    /// <returns><see langword="true"/> when the instance satisfies the schema; <see langword="false"/> also when the time budget ran out first.</returns>
+    public bool IsValid(JsonElement instance)
+    {
+        if (instance.ValueKind == JsonValueKind.Undefined)
+        {
+            return false;
+        }
+
+        long deadline = Deadline(_validationTimeout);
+        return new Evaluation(this, collect: false, deadline).Evaluate(_root, instance) && !TimedOut(deadline);
+    }
+
+    private static long Deadline(TimeSpan timeout)
+    {
+        if (timeout == Timeout.InfiniteTimeSpan)
+        {
+            return long.MaxValue;
+        }
+
+        long ticks = timeout <= TimeSpan.Zero ? 0 : (long)Math.Min(timeout.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 2);
+        return Stopwatch.GetTimestamp() + ticks;
+    }
+
+    private static bool TimedOut(long deadline) => deadline != long.MaxValue && Stopwatch.GetTimestamp() >= deadline;
+
+    private JsonSchemaValidationResult TimeoutResult(TimeSpan timeout) => new(
+        [new JsonSchemaError(string.Empty, "timeout",
+            $"Checking this value took longer than the {Describe(timeout)} validation budget, so it was not accepted; a shorter value, with shorter strings, can be checked in time.",
+            _root.Location)],
+        timedOut: true);
+
+    private static string Describe(TimeSpan timeout) =>
+        timeout.TotalSeconds >= 1 ? $"{timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s" : $"{timeout.TotalMilliseconds.ToString("0.###", CultureInfo.InvariantCulture)} ms";
 
     /// <summary>One walk over an instance. A struct over a reusable path stack: the valid path allocates nothing.</summary>
-    private struct Evaluation(JsonSchemaValidator validator, bool collect)
+    private struct Evaluation(JsonSchemaValidator validator, bool collect, long deadline)
     {
+        // The clock is read every ClockStride schema nodes and before every regular-expression match: often enough to
+        // stop soon after the deadline, rarely enough to cost nothing measurable on the valid path.
+        private const int ClockStride = 256;
+
         private readonly JsonSchemaValidator _validator = validator;
         private readonly bool _collect = collect;
+        private readonly long _deadline = deadline;
+        private int _untilClock = ClockStride;
         private List<object>? _path;
         private int _depth;
+
+        // The schema resources entered so far that declare $dynamicAnchors, outermost first; shared with forks, which
+        // push and pop symmetrically. Only tracked when some $dynamicRef can be redirected.
+        private List<SchemaResource>? _scope;
 
         public List<JsonSchemaError>? Errors { get; private set; }
 
@@ -124,6 +197,11 @@ public sealed class JsonSchemaValidator
                 return b;
             }
 
+            if (--_untilClock <= 0 && OutOfTime())
+            {
+                return false;
+            }
+
             if (++_depth > JsonSchemaValidatorConstants.MaxEvaluationDepth)
             {
                 _depth--;
@@ -131,9 +209,79 @@ public sealed class JsonSchemaValidator
                 return false;
             }
 
+            bool entered = Enter(node);
             bool valid = EvaluateKeywords(node, instance);
+            Leave(entered);
             _depth--;
             return valid;
+        }
+
+        private readonly Evaluation Fork(bool collect) => new(_validator, collect, _deadline) { _depth = _depth, _scope = _scope, _untilClock = _untilClock };
+
+        // Once past the deadline every check fails fast; Validate then reports the timeout instead of the partial verdict.
+        private bool OutOfTime()
+        {
+            _untilClock = ClockStride;
+            return _deadline != long.MaxValue && Stopwatch.GetTimestamp() >= _deadline;
+        }
+
+        // A regular expression that cannot decide in time does not accept the value: failing closed keeps bad output out.
+        private bool IsMatch(Regex regex, string text, out bool timedOut)
+        {
+            timedOut = false;
+            if (OutOfTime())
+            {
+                return false;
+            }
+
+            try
+            {
+                return regex.IsMatch(text);
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                timedOut = true;
+                return false;
+            }
+        }
+
+        private bool IsMatch(Regex regex, string text) => IsMatch(regex, text, out _);
+
+        private bool Enter(SchemaNode node)
+        {
+            if (!_validator._usesDynamicScope || node.Resource is not { DynamicAnchors: not null } resource ||
+                (_scope is { Count: > 0 } scope && ReferenceEquals(scope[^1], resource)))
+            {
+                return false;
+            }
+
+            (_scope ??= []).Add(resource);
+            return true;
+        }
+
+        private readonly void Leave(bool entered)
+        {
+            if (entered)
+            {
+                _scope!.RemoveAt(_scope.Count - 1);
+            }
+        }
+
+        // $dynamicRef lands on the outermost resource in the dynamic scope that declares the anchor, else its static target.
+        private readonly SchemaNode DynamicTarget(SchemaNode node)
+        {
+            if (node.DynamicRefAnchor is { } anchor && _scope is { } scope)
+            {
+                foreach (var resource in scope)
+                {
+                    if (resource.DynamicAnchors!.TryGetValue(anchor, out var target))
+                    {
+                        return target;
+                    }
+                }
+            }
+
+            return node.DynamicRef!;
         }
 
         private bool EvaluateKeywords(SchemaNode node, JsonElement instance)
@@ -191,7 +339,262 @@ public sealed class JsonSchemaValidator
             }
 
             valid &= EvaluateApplicators(node, instance);
+            if (!valid && !_collect)
+            {
+                return false;
+            }
+
+            // unevaluated* look at what every other keyword of this node (and its valid subschemas) evaluated, so they come last.
+            if (node.UnevaluatedProperties is { } unevaluatedProperties && kind == JsonValueKind.Object)
+            {
+                valid &= EvaluateUnevaluatedProperties(node, unevaluatedProperties, instance);
+            }
+            else if (node.UnevaluatedItems is { } unevaluatedItems && kind == JsonValueKind.Array)
+            {
+                valid &= EvaluateUnevaluatedItems(node, unevaluatedItems, instance);
+            }
+
             return valid;
+        }
+
+        private bool EvaluateUnevaluatedProperties(SchemaNode node, SchemaNode unevaluated, JsonElement instance)
+        {
+            var evaluated = new HashSet<string>(StringComparer.Ordinal);
+            if (CoversAllProperties(node, instance, evaluated, owner: true))
+            {
+                return true;
+            }
+
+            bool valid = true;
+            foreach (var property in instance.EnumerateObject())
+            {
+                string? name = property.Name;
+                if (evaluated.Contains(name))
+                {
+                    continue;
+                }
+
+                if (unevaluated.BooleanValue == false)
+                {
+                    valid = false;
+                    Push(name);
+                    bool keepGoing = Fail(node, "unevaluatedProperties", $"The property \"{name}\" is not allowed here; remove it.");
+                    Pop();
+                    if (!keepGoing)
+                    {
+                        return false;
+                    }
+                }
+                else if (!EvaluateMember(unevaluated, property, ref name))
+                {
+                    valid = false;
+                    if (!_collect)
+                    {
+                        return false;
+                    }
+                }
+            }
+
+            return valid;
+        }
+
+        private bool EvaluateUnevaluatedItems(SchemaNode node, SchemaNode unevaluated, JsonElement instance)
+        {
+            var evaluated = new bool[instance.GetArrayLength()];
+            if (CoversAllItems(node, instance, evaluated, owner: true))
+            {
+                return true;
+            }
+
+            bool valid = true;
+            int index = 0;
+            foreach (var item in instance.EnumerateArray())
+            {
+                if (!evaluated[index])
+                {
+                    Push(index);
+                    bool itemValid = unevaluated.BooleanValue == false
+                        ? Fail(node, "unevaluatedItems", $"Item {index} is not allowed here; remove it.") && false
+                        : Evaluate(unevaluated, item);
+                    Pop();
+                    if (!itemValid)
+                    {
+                        valid = false;
+                        if (!_collect || !Full)
+                        {
+                            return false;
+                        }
+                    }
+                }
+
+                index++;
+            }
+
+            return valid;
+        }
+
+        // The annotations unevaluatedProperties reads: the names that properties, patternProperties and
+        // additionalProperties of this node and of every subschema that applied successfully evaluated. Returns true as
+        // soon as every property is known to be evaluated. The owner's own subschemas are assumed to have passed (if one
+        // failed, the owner fails anyway); branches that may legitimately fail (anyOf, oneOf, if) are probed.
+        private bool CoversAllProperties(SchemaNode node, JsonElement instance, HashSet<string> evaluated, bool owner)
+        {
+            if (node.BooleanValue is not null)
+            {
+                return false;
+            }
+
+            bool entered = Enter(node);
+            try
+            {
+                if (node.AdditionalProperties is not null || (!owner && node.UnevaluatedProperties is not null))
+                {
+                    return true;
+                }
+
+                if (node.Properties is { } properties)
+                {
+                    foreach (var (name, _) in properties)
+                    {
+                        if (instance.TryGetProperty(name, out _))
+                        {
+                            evaluated.Add(name);
+                        }
+                    }
+                }
+
+                if (node.PatternProperties is { } patterns)
+                {
+                    foreach (var property in instance.EnumerateObject())
+                    {
+                        foreach (var (regex, _, _) in patterns)
+                        {
+                            if (IsMatch(regex, property.Name))
+                            {
+                                evaluated.Add(property.Name);
+                                break;
+                            }
+                        }
+                    }
+                }
+
+                if (node.DependentSchemas is { } dependentSchemas)
+                {
+                    foreach (var (trigger, schema) in dependentSchemas)
+                    {
+                        if (instance.TryGetProperty(trigger, out _) && CoversAllProperties(schema, instance, evaluated, owner: false))
+                        {
+                            return true;
+                        }
+                    }
+                }
+
+                return CoversAllInApplicators(node, instance, evaluated, null);
+            }
+            finally
+            {
+                Leave(entered);
+            }
+        }
+
+        // The annotations unevaluatedItems reads: prefixItems, items, contains (and nested unevaluatedItems) of this
+        // node and of every subschema that applied successfully. Returns true when every item is evaluated.
+        private bool CoversAllItems(SchemaNode node, JsonElement instance, bool[] evaluated, bool owner)
+        {
+            if (node.BooleanValue is not null)
+            {
+                return false;
+            }
+
+            bool entered = Enter(node);
+            try
+            {
+                if (node.Items is not null || (!owner && node.UnevaluatedItems is not null))
+                {
+                    return true;
+                }
+
+                if (node.PrefixItems is { } prefixItems)
+                {
+                    Array.Fill(evaluated, true, 0, Math.Min(prefixItems.Length, evaluated.Length));
+                }
+
+                if (node.Contains is { } contains)
+                {
+                    int index = 0;
+                    foreach (var item in instance.EnumerateArray())
+                    {
+                        if (!evaluated[index] && Probe(contains, item))
+                        {
+                            evaluated[index] = true;
+                        }
+
+                        index++;
+                    }
+                }
+
+                return CoversAllInApplicators(node, instance, null, evaluated);
+            }
+            finally
+            {
+                Leave(entered);
+            }
+        }
+
+        private bool CoversAllInApplicators(SchemaNode node, JsonElement instance, HashSet<string>? properties, bool[]? items)
+        {
+            bool Covers(ref Evaluation self, SchemaNode sub) => properties is not null
+                ? self.CoversAllProperties(sub, instance, properties, owner: false)
+                : self.CoversAllItems(sub, instance, items!, owner: false);
+
+            if (node.Ref is { } reference && Covers(ref this, reference))
+            {
+                return true;
+            }
+
+            if (node.DynamicRef is not null && Covers(ref this, DynamicTarget(node)))
+            {
+                return true;
+            }
+
+            if (node.AllOf is { } allOf)
+            {
+                foreach (var sub in allOf)
+                {
+                    if (Covers(ref this, sub))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            foreach (var branches in (ReadOnlySpan<SchemaNode[]?>)[node.AnyOf, node.OneOf])
+            {
+                if (branches is null)
+                {
+                    continue;
+                }
+
+                foreach (var sub in branches)
+                {
+                    if (Probe(sub, instance) && Covers(ref this, sub))
+                    {
+                        return true;
+                    }
+                }
+            }
+
+            if (node.If is { } condition)
+            {
+                if (Probe(condition, instance))
+                {
+                    return Covers(ref this, condition) || (node.Then is { } then && Covers(ref this, then));
+                }
+
+                return node.Else is { } otherwise && Covers(ref this, otherwise);
+            }
+
+            return false;
         }
 
         private bool EvaluateApplicators(SchemaNode node, JsonElement instance)
@@ -206,7 +609,7 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.DynamicRef is { } dynamicReference && !Evaluate(dynamicReference, instance))
+            if (node.DynamicRef is not null && !Evaluate(DynamicTarget(node), instance))
             {
                 valid = false;
                 if (!_collect)
@@ -306,7 +709,7 @@ public sealed class JsonSchemaValidator
         // errors, so that a failing branch that is not the final answer does not pollute the error list.
         private bool Probe(SchemaNode node, JsonElement instance)
         {
-            var probe = new Evaluation(_validator, collect: false) { _depth = _depth };
+            var probe = Fork(collect: false);
             return probe.Evaluate(node, instance);
         }
 
@@ -324,7 +727,8 @@ public sealed class JsonSchemaValidator
             string here = InstancePointer();
             foreach (var branch in branches)
             {
-                var attempt = new Evaluation(_validator, collect: true) { _depth = _depth, _path = _path };
+                var attempt = Fork(collect: true);
+                attempt._path = _path;
                 attempt.Evaluate(branch, instance);
                 if (attempt.Errors is { Count: > 0 } errors)
                 {
@@ -435,10 +839,13 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.Pattern is { } pattern && !IsMatch(pattern, text))
+            if (node.Pattern is { } pattern && !IsMatch(pattern, text, out bool timedOut))
             {
                 valid = false;
-                if (!Fail(node, "pattern", $"Must match the regular expression {node.PatternText}, but \"{Abbreviate(text)}\" does not."))
+                string message = timedOut
+                    ? $"Could not be checked against the regular expression {node.PatternText} within {Describe(_validator._regexTimeout)}; use a shorter, simpler value."
+                    : $"Must match the regular expression {node.PatternText}, but \"{Abbreviate(text)}\" does not.";
+                if (!Fail(node, "pattern", message))
                 {
                     return false;
                 }
@@ -478,7 +885,7 @@ public sealed class JsonSchemaValidator
                 }
             }
 
-            if (node.UniqueItems && count > 1 && FindDuplicate(instance) is (int first, int second))
+            if (node.UniqueItems && count > 1 && FindDuplicate(instance, _deadline) is (int first, int second))
             {
                 valid = false;
                 if (!Fail(node, "uniqueItems", $"Items must be unique, but items {first} and {second} are equal."))
@@ -802,19 +1209,6 @@ public sealed class JsonSchemaValidator
         }
     }
 
-    private static bool IsMatch(Regex regex, string text)
-    {
-        try
-        {
-            return regex.IsMatch(text);
-        }
-        catch (RegexMatchTimeoutException)
-        {
-            // A pattern that cannot decide in time does not accept the value: failing closed keeps bad output out.
-            return false;
-        }
-    }
-
     private static bool MatchesType(JsonTypes types, JsonElement instance) => instance.ValueKind switch
     {
         JsonValueKind.Null => (types & JsonTypes.Null) != 0,
@@ -826,43 +1220,29 @@ public sealed class JsonSchemaValidator
         _ => false,
     };
 
-    private static bool IsInteger(JsonElement number)
-    {
-        if (number.TryGetDecimal(out decimal exact))
-        {
-            return decimal.Truncate(exact) == exact;
-        }
+    private static bool IsInteger(JsonElement number) =>
+        ExactNumber.TryGetSmallDecimal(number, out decimal small) ? decimal.Truncate(small) == small : ExactNumber.From(number).IsInteger;
 
-        double value = number.GetDouble();
-        return double.IsFinite(value) && Math.Floor(value) == value;
-    }
-
-    private static int Compare(JsonElement instance, SchemaNumber bound)
-    {
-        if (bound.IsExact && instance.TryGetDecimal(out decimal exact))
-        {
-            return exact.CompareTo(bound.Decimal);
-        }
-
-        return instance.GetDouble().CompareTo(bound.Double);
-    }
+    private static int Compare(JsonElement instance, SchemaNumber bound) =>
+        bound.Small is decimal smallBound && ExactNumber.TryGetSmallDecimal(instance, out decimal small)
+            ? small.CompareTo(smallBound)
+            : ExactNumber.From(instance).CompareTo(bound.Exact);
 
     private static bool IsMultipleOf(JsonElement instance, SchemaNumber step)
     {
-        if (step.IsExact && instance.TryGetDecimal(out decimal exact))
+        if (step.Small is decimal smallStep && ExactNumber.TryGetSmallDecimal(instance, out decimal small))
         {
             try
             {
-                return exact % step.Decimal == 0;
+                return small % smallStep == 0;
             }
             catch (OverflowException)
             {
-                // Falls through to the floating-point check.
+                // Falls through to the exact check.
             }
         }
 
-        double quotient = instance.GetDouble() / step.Double;
-        return double.IsFinite(quotient) && Math.Floor(quotient) == quotient;
+        return ExactNumber.From(instance).IsMultipleOf(step.Exact);
     }
 
     private static bool ContainsEqual(JsonElement[] candidates, JsonElement instance)
@@ -878,22 +1258,92 @@ public sealed class JsonSchemaValidator
         return false;
     }
 
-    private static (int, int)? FindDuplicate(JsonElement array)
+    private static (int, int)? FindDuplicate(JsonElement array, long deadline)
     {
-        int count = array.GetArrayLength();
-        for (int i = 0; i < count; i++)
+        // Indexing a JsonElement array whose items are objects or arrays scans from the start, so the items are taken
+        // out once. Short arrays (what models send) compare pairwise; long ones are bucketed by a hash that agrees with
+        // JsonElement.DeepEquals (1 and 1.0 hash alike), so a 100,000-item array costs linear time, not 10^10 comparisons.
+        var items = new List<JsonElement>(array.GetArrayLength());
+        foreach (var item in array.EnumerateArray())
         {
-            var left = array[i];
-            for (int j = i + 1; j < count; j++)
+            items.Add(item);
+        }
+
+        if (items.Count <= 32)
+        {
+            for (int i = 0; i < items.Count; i++)
             {
-                if (JsonElement.DeepEquals(left, array[j]))
+                for (int j = i + 1; j < items.Count; j++)
                 {
-                    return (i, j);
+                    if (JsonElement.DeepEquals(items[i], items[j]))
+                    {
+                        return (i, j);
+                    }
                 }
+            }
+
+            return null;
+        }
+
+        var buckets = new Dictionary<int, List<int>>(items.Count);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if ((i & 1023) == 0 && TimedOut(deadline))
+            {
+                return null;
+            }
+
+            int hash = SemanticHash(items[i]);
+            if (buckets.TryGetValue(hash, out var candidates))
+            {
+                foreach (int j in candidates)
+                {
+                    if (JsonElement.DeepEquals(items[j], items[i]))
+                    {
+                        return (j, i);
+                    }
+                }
+
+                candidates.Add(i);
+            }
+            else
+            {
+                buckets[hash] = [i];
             }
         }
 
         return null;
+    }
+
+    // Equal under JsonElement.DeepEquals implies equal hashes: numbers hash by exact value, objects ignore member order.
+    private static int SemanticHash(JsonElement element)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                int members = 17;
+                foreach (var property in element.EnumerateObject())
+                {
+                    members += HashCode.Combine(StringComparer.Ordinal.GetHashCode(property.Name), SemanticHash(property.Value));
+                }
+
+                return members;
+            case JsonValueKind.Array:
+                var items = new HashCode();
+                foreach (var item in element.EnumerateArray())
+                {
+                    items.Add(SemanticHash(item));
+                }
+
+                return items.ToHashCode();
+            case JsonValueKind.String:
+                return StringComparer.Ordinal.GetHashCode(element.GetString()!);
+            case JsonValueKind.Number:
+                var number = ExactNumber.From(element);
+                return HashCode.Combine(number.Mantissa, number.Exponent);
+            default:
+                return (int)element.ValueKind;
+        }
     }
 
     private static int CodePointLength(string text)

@@ -23,6 +23,15 @@ public sealed class JsonSchemaValidatorOptions
     /// <value>The default value is 100 milliseconds (<see cref="JsonSchemaValidatorConstants.DefaultRegexTimeout"/>).</value>
     public TimeSpan RegexTimeout { get; set; } = JsonSchemaValidatorConstants.DefaultRegexTimeout;
 
+    /// <summary>Gets or sets the most time one validation may take before it stops and reports the value as not valid.</summary>
+    /// <value>The default value is 1 second (<see cref="JsonSchemaValidatorConstants.DefaultValidationTimeout"/>); <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    /// <remarks>
+    /// Ordinary answers validate in microseconds; the budget bounds what a hostile or degenerate value can cost (many
+    /// strings against a slow <c>pattern</c>, a long array under <c>uniqueItems</c>). A timed-out result has
+    /// <see cref="JsonSchemaValidationResult.TimedOut"/> set. One regular-expression match may overrun it by up to <see cref="RegexTimeout"/>.
+    /// </remarks>
+    public TimeSpan ValidationTimeout { get; set; } = JsonSchemaValidatorConstants.DefaultValidationTimeout;
+
     /// <summary>Gets the schema documents that <c>$ref</c> may point to by absolute URI, keyed by their retrieval URI.</summary>
     public IReadOnlyDictionary<string, JsonElement> Documents => _documents;
 
@@ -56,6 +65,11 @@ public sealed class JsonSchemaValidatorOptions
         {
             throw new ArgumentOutOfRangeException(nameof(RegexTimeout), RegexTimeout, "RegexTimeout must be positive.");
         }
+
+        if (ValidationTimeout <= TimeSpan.Zero && ValidationTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ValidationTimeout), ValidationTimeout, "ValidationTimeout must be positive or Timeout.InfiniteTimeSpan.");
+        }
     }
 }
 
@@ -67,6 +81,9 @@ public static class JsonSchemaValidatorConstants
 
     /// <summary>The default of <see cref="JsonSchemaValidatorOptions.RegexTimeout"/>: 100 ms.</summary>
     public static readonly TimeSpan DefaultRegexTimeout = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The default of <see cref="JsonSchemaValidatorOptions.ValidationTimeout"/>: 1 second.</summary>
+    public static readonly TimeSpan DefaultValidationTimeout = TimeSpan.FromSeconds(1);
 
     /// <summary>How deep <c>$ref</c> chains may nest during one validation before the instance is reported invalid: 256.</summary>
     public const int MaxEvaluationDepth = 256;

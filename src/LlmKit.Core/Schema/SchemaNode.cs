@@ -16,8 +16,11 @@ internal enum JsonTypes
     String = 64,
 }
 
-/// <summary>A number bound kept both exactly (decimal, when it fits) and approximately (double), so 0.1-style bounds compare exactly.</summary>
-internal readonly record struct SchemaNumber(double Double, decimal Decimal, bool IsExact, string Text);
+/// <summary>
+/// A number keyword's value, exact: <see cref="Small"/> is the decimal fast path when the text fits one without
+/// rounding; <see cref="Exact"/> always holds it (see <see cref="ExactNumber"/>).
+/// </summary>
+internal readonly record struct SchemaNumber(decimal? Small, ExactNumber Exact, string Text);
 
 /// <summary>
 /// One compiled schema: every keyword LlmKit understands, parsed once. A flat record of optional fields is evaluated
@@ -82,5 +85,32 @@ internal sealed class SchemaNode
 
     public SchemaNode? Ref;
     public string? RefText;
+
+    /// <summary>The static target of <c>$dynamicRef</c>: where it lands when no outer resource overrides the anchor.</summary>
     public SchemaNode? DynamicRef;
+
+    /// <summary>
+    /// The anchor name a <c>$dynamicRef</c> looks up in the dynamic scope, set only when its static target declares the
+    /// same <c>$dynamicAnchor</c> (otherwise it behaves as <c>$ref</c>).
+    /// </summary>
+    public string? DynamicRefAnchor;
+
+    public SchemaNode? UnevaluatedProperties;
+    public SchemaNode? UnevaluatedItems;
+
+    /// <summary>The schema resource (nearest <c>$id</c> or document) this node belongs to, for <c>$dynamicRef</c>.</summary>
+    public SchemaResource? Resource;
+}
+
+/// <summary>
+/// A schema resource: a document or a subschema with its own <c>$id</c>. Evaluation enters it whenever it evaluates
+/// one of its nodes; the resources entered so far form the dynamic scope that <c>$dynamicRef</c> searches, outermost
+/// first, for a <c>$dynamicAnchor</c> of the same name.
+/// </summary>
+internal sealed class SchemaResource(string uri)
+{
+    public string Uri { get; } = uri;
+
+    /// <summary>The <c>$dynamicAnchor</c>s declared in this resource, or null when it declares none.</summary>
+    public Dictionary<string, SchemaNode>? DynamicAnchors { get; set; }
 }

@@ -258,7 +258,12 @@ public static class StrictJsonSchema
                 AddNullToEnum(schema);
                 return schema;
             default:
-                return new JsonObject { ["anyOf"] = new JsonArray(propertySchema, new JsonObject { ["type"] = "null" }) };
+                // The schema still sits under "properties": detach it before it moves under anyOf, since a JsonNode
+                // has one parent ({"$ref": "#"} from a self-referencing class lands here).
+                var parent = (JsonObject)schema.Parent!;
+                string name = schema.GetPropertyName();
+                parent[name] = null;
+                return new JsonObject { ["anyOf"] = new JsonArray(schema, new JsonObject { ["type"] = "null" }) };
         }
     }
 

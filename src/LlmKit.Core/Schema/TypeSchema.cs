@@ -1,9 +1,11 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Reflection;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.Extensions.AI;
 
@@ -205,6 +207,11 @@ public sealed class TypeSchema
                 return $"'{path}' is a {FriendlyName(current)}, which has no JSON form";
             }
 
+            if (Nullable.GetUnderlyingType(current) is { } underlying)
+            {
+                return Walk(underlying, path);
+            }
+
             JsonTypeInfo info;
             try
             {
@@ -218,6 +225,22 @@ public sealed class TypeSchema
             if (info.Converter.GetType().Name.StartsWith("UnsupportedTypeConverter", StringComparison.Ordinal))
             {
                 return $"'{path}' is a {FriendlyName(current)}, which has no JSON form";
+            }
+
+            if (info.PolymorphismOptions is { } polymorphism)
+            {
+                // An abstract base with [JsonDerivedType]s is created through its discriminator: check the derived types instead.
+                foreach (var derived in polymorphism.DerivedTypes)
+                {
+                    if (Walk(derived.DerivedType, path) is { } inDerived)
+                    {
+                        return inDerived;
+                    }
+                }
+            }
+            else if (info.Kind == JsonTypeInfoKind.Object && CannotBeRead(current, info, options) is { } unreadable)
+            {
+                return $"'{path}' ({FriendlyName(current)}) {unreadable}";
             }
 
             if (info.ElementType is { } element && Walk(element, path + "[]") is { } inElement)
@@ -243,8 +266,53 @@ public sealed class TypeSchema
         }
     }
 
+    // System.Text.Json exports a schema for types it cannot create (an abstract class, an interface, a Stream) and for
+    // types none of whose members it can set (ValueTuple, whose fields it ignores unless IncludeFields is on): the first
+    // throws NotSupportedException after the model was paid for, the second returns a default value as success.
+    private static string? CannotBeRead(Type type, JsonTypeInfo info, JsonSerializerOptions options)
+    {
+        if (type.IsInterface || type.IsAbstract)
+        {
+            return $"is {(type.IsInterface ? "an interface" : "abstract")}, so JSON cannot say which type to create; use a concrete type or declare its [JsonDerivedType]s";
+        }
+
+        bool anySettable = info.Properties.Any(p =>
+            p.Set is not null || p.AssociatedParameter is not null || p.ObjectCreationHandling == JsonObjectCreationHandling.Populate);
+        if (!anySettable)
+        {
+            var fields = type.GetFields(BindingFlags.Public | BindingFlags.Instance).Select(f => f.Name).ToList();
+            var members = fields
+                .Concat(type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.GetIndexParameters().Length == 0).Select(p => p.Name))
+                .ToList();
+
+            // A type with no data at all ("record Empty();") is a legitimate, if odd, answer shape.
+            if (members.Count > 0)
+            {
+                string why = fields.Count > 0 && !options.IncludeFields ? " (public fields are ignored unless JsonSerializerOptions.IncludeFields is on)" : string.Empty;
+                return $"has no member that JSON can set ({string.Join(", ", members)}){why}, so every answer would read as a default value; use a type with settable properties or constructor parameters";
+            }
+        }
+
+        // A type without a constructor System.Text.Json can use fails only when the first answer is read: try it now.
+        try
+        {
+            JsonSerializer.Deserialize("{}"u8, info);
+            return null;
+        }
+        catch (Exception ex) when (ex is NotSupportedException || (ex is InvalidOperationException && ex.Source == "System.Text.Json"))
+        {
+            // NotSupported: no usable constructor; InvalidOperation from the serializer: a constructor it cannot bind.
+            return $"cannot be created from JSON: {ex.Message}";
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // "{}" lacks what a constructor or a required member needs: a real answer carries it.
+            return null;
+        }
+    }
+
     private static bool IsUnsupported(Type type) =>
-        typeof(Delegate).IsAssignableFrom(type) || typeof(System.Reflection.MemberInfo).IsAssignableFrom(type) ||
+        typeof(Delegate).IsAssignableFrom(type) || typeof(System.Reflection.MemberInfo).IsAssignableFrom(type) || typeof(Stream).IsAssignableFrom(type) ||
         type == typeof(IntPtr) || type == typeof(UIntPtr);
 
     private static string SchemaName(Type type)

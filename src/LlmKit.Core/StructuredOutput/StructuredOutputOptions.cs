@@ -36,6 +36,18 @@ public sealed class StructuredOutputOptions
     /// <value>The default value is <see langword="true"/>.</value>
     public bool RepairJson { get; set; } = true;
 
+    /// <summary>
+    /// Gets or sets the most time spent validating answers in one call, all attempts together (schema, patterns,
+    /// deserialization and DataAnnotations). When it runs out, the call ends with an
+    /// <see cref="StructuredOutputFailureKind.Invalid"/> failure whose error has the keyword <c>timeout</c>, and no further attempt is made.
+    /// </summary>
+    /// <value>The default value is 2 seconds (<see cref="StructuredOutputConstants.DefaultValidationTimeout"/>); <see cref="Timeout.InfiniteTimeSpan"/> for no limit.</value>
+    /// <remarks>
+    /// An ordinary answer validates in well under a millisecond; the budget caps what a degenerate or hostile answer
+    /// (thousands of strings against a slow <c>pattern</c>) can cost in CPU, which the model call itself does not bound.
+    /// </remarks>
+    public TimeSpan ValidationTimeout { get; set; } = StructuredOutputConstants.DefaultValidationTimeout;
+
     /// <summary>Gets or sets the name of the tool used by <see cref="StructuredOutputStrategy.ForcedToolCall"/>.</summary>
     /// <value>The default value is <c>respond</c> (<see cref="StructuredOutputConstants.DefaultToolName"/>).</value>
     [RegularExpression("^[a-zA-Z0-9_-]{1,64}$")]
@@ -112,6 +124,11 @@ public sealed class StructuredOutputOptions
             problems.Add($"SchemaName must be 1 to 64 letters, digits, '_' or '-', but was '{SchemaName}'.");
         }
 
+        if (ValidationTimeout <= TimeSpan.Zero && ValidationTimeout != Timeout.InfiniteTimeSpan)
+        {
+            problems.Add($"ValidationTimeout must be positive or Timeout.InfiniteTimeSpan, but was {ValidationTimeout}.");
+        }
+
         if (!Enum.IsDefined(Strategy))
         {
             problems.Add($"Strategy {(int)Strategy} is not a StructuredOutputStrategy.");
@@ -153,4 +170,7 @@ public static class StructuredOutputConstants
 
     /// <summary>The default of <see cref="StructuredOutputOptions.ToolName"/>: <c>respond</c>.</summary>
     public const string DefaultToolName = "respond";
+
+    /// <summary>The default of <see cref="StructuredOutputOptions.ValidationTimeout"/>: 2 seconds, answers of one call together.</summary>
+    public static readonly TimeSpan DefaultValidationTimeout = TimeSpan.FromSeconds(2);
 }

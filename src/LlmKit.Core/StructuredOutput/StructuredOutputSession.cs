@@ -22,6 +22,7 @@ internal sealed class StructuredOutputSession<T>
     private readonly UsageDetails _usage = new();
     private readonly bool _strict;
     private bool _truncationRetried;
+    private TimeSpan _validationSpent;
 
     public StructuredOutputSession(IChatClient client, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options)
     {
@@ -154,6 +155,14 @@ internal sealed class StructuredOutputSession<T>
         }
 
         _rejections.Add(new StructuredOutputRejection(Attempts, raw, errors));
+        if (ValidationBudgetSpent)
+        {
+            // Asking again would spend more CPU on answers of the same kind; the budget is for the whole call.
+            return Fail(StructuredOutputFailureKind.Invalid,
+                $"Validating the answers took longer than the {_options.ValidationTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s budget (StructuredOutputOptions.ValidationTimeout).",
+                errors, response);
+        }
+
         if (!CanAttempt)
         {
             return Fail(StructuredOutputFailureKind.Invalid, $"The answer was still invalid after {Attempts} attempt(s).", errors, response);
@@ -166,8 +175,26 @@ internal sealed class StructuredOutputSession<T>
     public StructuredResult<T> Fail(StructuredOutputFailureKind kind, string message, IReadOnlyList<JsonSchemaError> errors, ChatResponse? response, string? refusal = null) =>
         new(default, new StructuredOutputFailure(kind, message, errors, _rawOutputs.ToArray(), refusal), _usage, Attempts, Strategy, response, _rejections.ToArray());
 
-    /// <summary>Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations, then the call's own check.</summary>
+    private bool ValidationBudgetSpent => _options.ValidationTimeout != Timeout.InfiniteTimeSpan && _validationSpent >= _options.ValidationTimeout;
+
+    /// <summary>
+    /// Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations, then the call's own
+    /// check; the time it takes counts against <see cref="StructuredOutputOptions.ValidationTimeout"/>.
+    /// </summary>
     public (T? Value, IReadOnlyList<JsonSchemaError> Errors) Read(string raw)
+    {
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            return ReadWithin(raw);
+        }
+        finally
+        {
+            _validationSpent += System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        }
+    }
+
+    private (T? Value, IReadOnlyList<JsonSchemaError> Errors) ReadWithin(string raw)
     {
         JsonDocument? document = TryParse(raw);
         if (document is null && _options.RepairJson && JsonRepair.TryRepair(raw) is { } repaired)
@@ -183,7 +210,14 @@ internal sealed class StructuredOutputSession<T>
 
         using (document)
         {
-            var schemaResult = _contract.Schema.Validator.Validate(document.RootElement);
+            var remaining = _options.ValidationTimeout == Timeout.InfiniteTimeSpan ? Timeout.InfiniteTimeSpan : _options.ValidationTimeout - _validationSpent;
+            var schemaResult = _contract.Schema.Validator.Validate(document.RootElement, remaining);
+            if (schemaResult.TimedOut)
+            {
+                // Whatever is left of the call's budget is spent: no further attempt.
+                _validationSpent = _options.ValidationTimeout;
+            }
+
             if (!schemaResult.IsValid)
             {
                 return (default, schemaResult.Errors);

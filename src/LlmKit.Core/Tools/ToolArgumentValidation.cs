@@ -89,7 +89,8 @@ internal sealed class MinimalToolArgumentValidator : IToolArgumentValidator
         "string" => value.ValueKind == JsonValueKind.String,
         "boolean" => value.ValueKind is JsonValueKind.True or JsonValueKind.False,
         "number" => value.ValueKind == JsonValueKind.Number,
-        "integer" => value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out decimal d) && decimal.Truncate(d) == d,
+        // Exact: TryGetDecimal reads 1e-300 as 0 (an integer) and refuses 1e30 (which is one).
+        "integer" => value.ValueKind == JsonValueKind.Number && LlmKit.Schema.ExactNumber.From(value).IsInteger,
         "object" => value.ValueKind == JsonValueKind.Object,
         "array" => value.ValueKind == JsonValueKind.Array,
         "null" => value.ValueKind == JsonValueKind.Null,

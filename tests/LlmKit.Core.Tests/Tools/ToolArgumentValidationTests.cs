@@ -11,6 +11,8 @@ public sealed class ToolArgumentValidationTests
     [Theory]
     [InlineData("""{"n":1,"mode":"a"}""", new string[0])]
     [InlineData("""{"n":1.5}""", new[] { "/n: expected integer, but was number." })]
+    [InlineData("""{"n":1e-300}""", new[] { "/n: expected integer, but was number." })]
+    [InlineData("""{"n":1e30}""", new string[0])]
     [InlineData("""{"mode":"c"}""", new[] { "/: the required property 'n' is missing.", "/mode: must be one of \"a\", \"b\"." })]
     [InlineData("""{"n":1,"x":true}""", new[] { "/x: the property is not allowed; the tool accepts 'n', 'mode'." })]
     [InlineData("""[1]""", new[] { "/: the arguments must be a JSON object, but were array." })]
