@@ -29,6 +29,11 @@ if (mode is "quality" or "all")
     await Quality();
 }
 
+if (mode is "chunkers")
+{
+    LlmKit.Benchmarks.Rag.ChunkerTimings.Run();
+}
+
 if (mode is "tune")
 {
     await Tune();
