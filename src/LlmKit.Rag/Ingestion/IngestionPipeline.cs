@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using LlmKit.Rag.Chunking;
+using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Keyword;
 using LlmKit.Rag.Vectors;
 using Microsoft.Extensions.AI;
@@ -34,6 +35,10 @@ public sealed class IngestionPipeline : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, DocumentState> _documents = new(StringComparer.Ordinal);
 
+    // The hashing embedder's corpus statistics, when that is the embedder: kept in step with the vector index so query
+    // weights follow the corpus (found through GetService, so it works under caching or batching wrappers too).
+    private readonly FeatureStatistics? _statistics;
+
     /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class.</summary>
     /// <param name="chunker">Splits documents into chunks.</param>
     /// <param name="embedder">Embeds chunks (wrap it in <see cref="Embeddings.BatchingEmbeddingGenerator"/> for large inputs).</param>
@@ -63,6 +68,18 @@ public sealed class IngestionPipeline : IDisposable
         _chunks = chunks;
         _options = options ?? new IngestionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
+        _statistics = embedder.GetService<HashingEmbeddingGenerator>()?.Statistics;
+        if (_statistics is not null)
+        {
+            foreach (string id in vectors.GetIds())
+            {
+                // An index loaded from disk or filled earlier counts as corpus from the start.
+                if (vectors.GetVector(id) is { } existing)
+                {
+                    _statistics.Add(existing);
+                }
+            }
+        }
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -244,7 +261,7 @@ public sealed class IngestionPipeline : IDisposable
         {
             try
             {
-                var generated = await _embedder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var generated = await _embedder.GenerateAsync(texts, EmbeddingPurpose.Options(EmbeddingPurpose.Document), cancellationToken).ConfigureAwait(false);
                 embeddings = generated;
                 if (embeddings.Count != texts.Count)
                 {
@@ -293,7 +310,18 @@ public sealed class IngestionPipeline : IDisposable
                 var chunk = chunks[c];
                 string chunkId = ChunkId(document.Id, c);
                 newIds.Add(chunkId);
-                _vectors.Upsert(chunkId, embeddings[next++].Vector.Span, metadata);
+                var vector = embeddings[next++].Vector.Span;
+                if (_statistics is not null)
+                {
+                    if (_vectors.GetVector(chunkId) is { } replaced)
+                    {
+                        _statistics.Remove(replaced);
+                    }
+
+                    _statistics.Add(vector);
+                }
+
+                _vectors.Upsert(chunkId, vector, metadata);
                 _chunks.Set(new StoredChunk(chunkId, document.Id, chunk.Text, chunk.Start, chunk.Length, chunk.HeadingPath, metadata));
                 keywordBatch.Add((chunkId, chunk.Text));
             }
@@ -340,6 +368,11 @@ public sealed class IngestionPipeline : IDisposable
 
     private void RemoveChunk(string chunkId)
     {
+        if (_statistics is not null && _vectors.GetVector(chunkId) is { } removed)
+        {
+            _statistics.Remove(removed);
+        }
+
         _vectors.Remove(chunkId);
         _keyword.Remove(chunkId);
         _chunks.Remove(chunkId);

@@ -1,4 +1,5 @@
 using LlmKit.Kernels;
+using LlmKit.Rag.Retrievers;
 
 namespace LlmKit.Rag.Vectors;
 
@@ -10,7 +11,7 @@ namespace LlmKit.Rag.Vectors;
 /// The filter is turned into a row allow-list before any row is scored, so the kernels rank only allowed rows.
 /// Searches may run concurrently; writes take an exclusive lock.
 /// </remarks>
-public sealed class VectorIndex : IDisposable
+public sealed class VectorIndex : IVectorSearch, IDisposable
 {
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly EmbeddingMatrix _matrix;
@@ -214,6 +215,26 @@ public sealed class VectorIndex : IDisposable
         {
             _lock.ExitReadLock();
         }
+    }
+
+    /// <inheritdoc />
+    Task<IReadOnlyList<SearchHit>> IVectorSearch.SearchAsync(ReadOnlyMemory<float> query, int top, MetadataFilter? filter, CancellationToken cancellationToken) =>
+        Task.FromResult(Search(query.Span, top, filter));
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> IVectorSearch.GetVectorsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var found = new Dictionary<string, ReadOnlyMemory<float>>(ids.Count, StringComparer.Ordinal);
+        foreach (string id in ids)
+        {
+            if (GetVector(id) is { } vector)
+            {
+                found[id] = vector;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, ReadOnlyMemory<float>>>(found);
     }
 
     /// <summary>
