@@ -29,6 +29,11 @@ if (mode is "quality" or "all")
     await Quality();
 }
 
+if (mode is "hybrid" or "all")
+{
+    await LlmKit.Benchmarks.Rag.HybridQuality.RunAsync();
+}
+
 if (mode is "chunkers")
 {
     LlmKit.Benchmarks.Rag.ChunkerTimings.Run();

@@ -5,6 +5,7 @@ using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
 using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Persistence;
 using LlmKit.Rag.Vectors;
 using LlmKit.Tokens;
 using Microsoft.Extensions.AI;
@@ -54,9 +55,10 @@ public static class RetrievalLlmKitBuilderExtensions
         services.TryAddSingleton<IChunker>(sp => new RecursiveChunker(
             sp.GetService<ITokenCounter>() ?? throw new InvalidOperationException("The default chunker needs an ITokenCounter: register LlmKit's tokenizer (or an estimator), or register your own IChunker."),
             new ChunkerOptions { MaxTokens = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.ChunkMaxTokens }));
-        services.TryAddSingleton(_ => new Bm25Index());
-        services.TryAddSingleton(sp => new VectorIndex(VectorDimensions(sp)));
-        services.TryAddSingleton<ChunkStore>();
+        services.TryAddSingleton(sp => new StoredRetrieval(LoadSnapshot(sp)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Keyword ?? new Bm25Index());
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Vectors ?? new VectorIndex(VectorDimensions(sp)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Chunks ?? new ChunkStore());
         services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IChunker>(),
             sp.GetRequiredService<RetrievalEmbedder>().Generator,
@@ -64,7 +66,8 @@ public static class RetrievalLlmKitBuilderExtensions
             sp.GetRequiredService<VectorIndex>(),
             sp.GetRequiredService<ChunkStore>(),
             sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Ingestion,
-            sp.GetService<ILogger<IngestionPipeline>>()));
+            sp.GetService<ILogger<IngestionPipeline>>(),
+            sp.GetRequiredService<StoredRetrieval>().Loaded?.State));
         services.TryAddSingleton(sp => new HybridRetriever(
             sp.GetRequiredService<Bm25Index>(),
             sp.GetRequiredService<VectorIndex>(),
@@ -92,12 +95,32 @@ public static class RetrievalLlmKitBuilderExtensions
             ?? throw new InvalidOperationException($"The registered embedding generator does not report its dimensions; set {ConfigurationSection}:Dimensions.");
     }
 
+    // With a SnapshotPath whose file exists, the indexes start from it; the embedder must be the one that made it.
+    private static LoadedRetrieval? LoadSnapshot(IServiceProvider services)
+    {
+        string? path = services.GetRequiredService<IOptions<RetrievalOptions>>().Value.SnapshotPath;
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        var embedder = services.GetRequiredService<RetrievalEmbedder>().Generator;
+        var loaded = RetrievalSnapshot.Load(path, RetrievalSnapshot.EmbedderIdOf(embedder.GetService<EmbeddingGeneratorMetadata>()));
+        int dimensions = VectorDimensions(services);
+        return loaded.Vectors.Dimensions == dimensions
+            ? loaded
+            : throw new InvalidDataException($"'{path}' holds {loaded.Vectors.Dimensions}-dimension vectors; the vector index needs {dimensions}.");
+    }
+
     private static bool Validate(RetrievalOptions options)
     {
         // The nested options validate themselves with messages naming the setting; surface those at start-up.
         options.Hybrid.Validate();
         return options.Ingestion.BatchSize >= 1;
     }
+
+    /// <summary>The indexes loaded from <see cref="RetrievalOptions.SnapshotPath"/>, if any.</summary>
+    private sealed record StoredRetrieval(LoadedRetrieval? Loaded);
 
     /// <summary>The embedder retrieval uses: the application's, or the offline hashing one.</summary>
     private sealed record RetrievalEmbedder(IEmbeddingGenerator<string, Embedding<float>> Generator);

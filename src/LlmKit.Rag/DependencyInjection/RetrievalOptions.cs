@@ -23,6 +23,13 @@ public sealed class RetrievalOptions
     [Range(1, int.MaxValue)]
     public int ChunkMaxTokens { get; set; } = Chunking.ChunkerConstants.DefaultMaxTokens;
 
+    /// <summary>
+    /// Gets or sets a <see cref="Persistence.RetrievalSnapshot"/> file the indexes start from when it exists, so a restart
+    /// loads instead of re-embedding. Write it with <see cref="IngestionPipeline.SaveSnapshotAsync"/> after ingesting.
+    /// </summary>
+    /// <value>The default value is <see langword="null"/>: the indexes start empty.</value>
+    public string? SnapshotPath { get; set; }
+
     /// <summary>Gets the hybrid retriever's options.</summary>
     public HybridRetrieverOptions Hybrid { get; } = new();
 

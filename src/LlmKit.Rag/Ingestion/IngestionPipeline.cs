@@ -3,6 +3,7 @@ using System.Text;
 using LlmKit.Rag.Chunking;
 using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Persistence;
 using LlmKit.Rag.Vectors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -47,6 +48,7 @@ public sealed class IngestionPipeline : IDisposable
     /// <param name="chunks">The chunk store to fill.</param>
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">A logger.</param>
+    /// <param name="state">The state loaded with the indexes from a <see cref="RetrievalSnapshot"/>, so unchanged documents are recognised after a restart.</param>
     public IngestionPipeline(
         IChunker chunker,
         IEmbeddingGenerator<string, Embedding<float>> embedder,
@@ -54,7 +56,8 @@ public sealed class IngestionPipeline : IDisposable
         VectorIndex vectors,
         ChunkStore chunks,
         IngestionOptions? options = null,
-        ILogger<IngestionPipeline>? logger = null)
+        ILogger<IngestionPipeline>? logger = null,
+        IngestionState? state = null)
     {
         ArgumentNullException.ThrowIfNull(chunker);
         ArgumentNullException.ThrowIfNull(embedder);
@@ -68,6 +71,11 @@ public sealed class IngestionPipeline : IDisposable
         _chunks = chunks;
         _options = options ?? new IngestionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
+        foreach (var (id, hash, chunkIds, deleted) in state?.Documents ?? [])
+        {
+            _documents[id] = new DocumentState(hash, chunkIds, deleted);
+        }
+
         _statistics = embedder.GetService<HashingEmbeddingGenerator>()?.Statistics;
         if (_statistics is not null)
         {
@@ -148,6 +156,29 @@ public sealed class IngestionPipeline : IDisposable
             {
                 _documents.Remove(id);
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the indexes, the chunk store and this pipeline's state to one file (replaced atomically), so a restarted
+    /// application loads them with <see cref="RetrievalSnapshot.Load"/> instead of re-embedding. Waits for a running
+    /// ingestion, so the snapshot is consistent.
+    /// </summary>
+    /// <param name="path">The snapshot file.</param>
+    /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
+    /// <returns>A task that completes when the file is written.</returns>
+    public async Task SaveSnapshotAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = new IngestionState(_documents.Select(d => (d.Key, d.Value.Hash, d.Value.ChunkIds, d.Value.Deleted)).ToList());
+            RetrievalSnapshot.Write(path, RetrievalSnapshot.EmbedderIdOf(_embedder.GetService<EmbeddingGeneratorMetadata>()), _keyword, _vectors, _chunks, state);
         }
         finally
         {
