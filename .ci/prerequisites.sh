@@ -15,6 +15,15 @@ if [ ! -f "$LLMKIT_TIKTOKEN_DIR/node_modules/tiktoken/package.json" ]; then
 fi
 export LLMKIT_TIKTOKEN_NODE_MODULES="$LLMKIT_TIKTOKEN_DIR/node_modules"
 
+# Local embeddings (issue 16): Hugging Face's Rust tokenizer (npm `tokenizers`, native binaries inside the package) is
+# the reference for LlmKit's WordPiece tokenizer; the oracle test fails in CI when it is missing.
+LLMKIT_HF_TOKENIZERS_DIR="${TMPDIR:-/tmp}/llmkit-hf-tokenizers"
+if [ ! -f "$LLMKIT_HF_TOKENIZERS_DIR/node_modules/tokenizers/package.json" ]; then
+  mkdir -p "$LLMKIT_HF_TOKENIZERS_DIR"
+  npm install --prefix "$LLMKIT_HF_TOKENIZERS_DIR" --no-audit --no-fund --no-save --silent tokenizers@0.23.2 >/dev/null
+fi
+export LLMKIT_HF_TOKENIZERS_NODE_MODULES="$LLMKIT_HF_TOKENIZERS_DIR/node_modules"
+
 # WebApi sample (issue 10): its browser test drives headless Chromium over the DevTools protocol and fails in CI
 # (CI=true) when Chromium is missing. Debian's package; no chromedriver needed.
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then

@@ -29,6 +29,16 @@ if (mode is "quality" or "all")
     await Quality();
 }
 
+if (mode is "hybrid" or "all")
+{
+    await LlmKit.Benchmarks.Rag.HybridQuality.RunAsync();
+}
+
+if (mode is "chunkers")
+{
+    LlmKit.Benchmarks.Rag.ChunkerTimings.Run();
+}
+
 if (mode is "tune")
 {
     await Tune();

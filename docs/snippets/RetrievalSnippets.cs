@@ -38,7 +38,7 @@ public static class RetrievalSnippets
         #region retrieval-hybrid
         var embedder = new HashingEmbeddingGenerator();          // offline; swap in any IEmbeddingGenerator
         using var keyword = new Bm25Index();
-        using var vectors = new VectorIndex(dimensions: 1024);   // must match the embedder
+        using var vectors = new VectorIndex(embedder.Metadata.DefaultModelDimensions!.Value);   // the embedder's size (4,096)
         var chunks = new ChunkStore();
         using var ingestion = new IngestionPipeline(
             new RecursiveChunker(TiktokenEncoding.O200kBase), embedder, keyword, vectors, chunks);

@@ -1,5 +1,6 @@
 // LlmKit Quickstart — the README's first command. Offline by default (no key, no network):
-//   1. ingests this repository's docs/ with the offline hashing embedder (content-hashed, so a re-run embeds nothing),
+//   1. ingests this repository's docs/ with the offline hashing embedder (content-hashed), saving the indexes to a
+//      snapshot next to the binaries, so a restart loads them and embeds only documents that changed,
 //   2. answers a few questions with hybrid retrieval (BM25 + vectors fused with Reciprocal Rank Fusion) and prints the
 //      cited passages with the rank each retriever gave them.
 // With a model configured it also asks for a structured, cited answer and prints tokens, cost and latency:
@@ -27,12 +28,16 @@ string[] questions =
     "How can I test streaming responses without a real model?",
 ];
 
+// The indexes persist here between runs (delete it to start over). Swap in a semantic model with
+// .AddOnnxEmbeddings(o => o.ModelDirectory = "models/all-MiniLM-L6-v2") from LlmKit.Embeddings.Onnx: see docs/retrieval.md.
+string snapshotPath = Path.Combine(AppContext.BaseDirectory, "retrieval.snapshot");
+
 var builder = Host.CreateApplicationBuilder(args);
 builder.Logging.SetMinimumLevel(LogLevel.Warning);
 var llmKit = builder.Services.AddLlmKit()
     .AddTokenCounting()
     .AddModelCatalog()
-    .AddRetrieval();
+    .AddRetrieval(o => o.SnapshotPath = snapshotPath);
 // docs/ is markdown: chunk by heading so every passage carries its heading path, and code blocks stay whole.
 builder.Services.AddSingleton<IChunker>(sp => new MarkdownChunker(sp.GetRequiredService<ITokenCounter>(), new ChunkerOptions { MaxTokens = 200 }));
 
@@ -72,9 +77,19 @@ var documents = markdown
     .Select(path => new IngestionDocument(Path.GetRelativePath(docs, path), File.ReadAllText(path)))
     .ToList();
 var ingestion = services.GetRequiredService<IngestionPipeline>();
+var chunks = services.GetRequiredService<ChunkStore>();
+if (File.Exists(snapshotPath))
+{
+    Console.WriteLine($"Loaded {chunks.Count} chunks from {snapshotPath} (no re-embedding; only changed documents are embedded again).");
+}
+
 var clock = Stopwatch.StartNew();
 var report = await ingestion.SynchronizeAsync(documents);
-var chunks = services.GetRequiredService<ChunkStore>();
+if (report.Documents.Any(d => d.Status is not IngestionStatus.Unchanged) || !File.Exists(snapshotPath))
+{
+    await ingestion.SaveSnapshotAsync(snapshotPath);
+}
+
 Console.WriteLine($"Ingested {documents.Count} documents from {docs} into {chunks.Count} chunks in {clock.ElapsedMilliseconds} ms " +
                   $"({string.Join(", ", report.Documents.GroupBy(d => d.Status).Select(g => $"{g.Count()} {g.Key.ToString().ToLowerInvariant()}"))}).");
 

@@ -57,7 +57,7 @@ internal sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Emb
         return await inner.GenerateAsync(list, options, cancellationToken);
     }
 
-    public object? GetService(Type serviceType, object? serviceKey = null) => null;
+    public object? GetService(Type serviceType, object? serviceKey = null) => inner.GetService(serviceType, serviceKey);
 
     public void Dispose()
     {

@@ -67,8 +67,9 @@ public sealed class MarkdownChunker : IChunker
                 assembler.HeadingPath = headings.Select(h => h.Text).ToArray();
             }
 
-            int tokens = assembler.Count(start, end);
-            if (tokens > _options.MaxTokens)
+            // A block far too long to fit is not counted whole (counting is the expensive part on huge input).
+            int tokens = assembler.CountUnlessHuge(start, end);
+            if (tokens < 0 || tokens > _options.MaxTokens)
             {
                 if (pendingHasContent)
                 {
@@ -78,7 +79,7 @@ public sealed class MarkdownChunker : IChunker
                 {
                     // Only headings are waiting: they open this block's chunk rather than standing alone.
                     blockStart = pending[0].Start;
-                    tokens = assembler.Count(blockStart, end);
+                    tokens = assembler.CountUnlessHuge(blockStart, end);
                     pending.Clear();
                 }
 
@@ -86,11 +87,11 @@ public sealed class MarkdownChunker : IChunker
                 pendingHasContent = false;
                 if (kind == BlockKind.Atomic)
                 {
-                    assembler.Emit(blockStart, end, tokens, oversized: true);
+                    assembler.Emit(blockStart, end, tokens >= 0 ? tokens : assembler.Count(blockStart, end), oversized: true);
                 }
                 else
                 {
-                    assembler.Chunk(blockStart, end, ProseLevels);
+                    assembler.Chunk(blockStart, end, ProseLevels, tokens);
                 }
 
                 continue;

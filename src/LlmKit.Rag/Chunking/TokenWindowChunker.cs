@@ -6,7 +6,11 @@ namespace LlmKit.Rag.Chunking;
 /// Cuts text into windows of up to <see cref="ChunkerOptions.MaxTokens"/> tokens, each sharing at least
 /// <see cref="TokenWindowChunkerOptions.OverlapTokens"/> tokens (rounded up to whole words) with the previous one.
 /// </summary>
-/// <remarks>Windows break between words, never inside one, so the overlap is a whole number of words.</remarks>
+/// <remarks>
+/// Windows break between words, so the overlap is a whole number of words. A word too long to be a unit of the overlap
+/// (a run with no whitespace: Chinese or Japanese prose, a base64 blob) is first cut between grapheme clusters into
+/// pieces of at most the overlap, so every window still holds at most <see cref="ChunkerOptions.MaxTokens"/> tokens.
+/// </remarks>
 public sealed class TokenWindowChunker : IChunker
 {
     private readonly ITokenCounter _counter;
@@ -32,18 +36,36 @@ public sealed class TokenWindowChunker : IChunker
         var output = new List<TextChunk>();
         var segmenter = new TextSegmenter(text);
         var assembler = new ChunkAssembler(segmenter, _counter, _options.MaxTokens, output);
-        var ends = new List<int>();
-        segmenter.Split(0, text.Length, SplitLevel.Word, ends);
-        int n = ends.Count;
+        var words = new List<int>();
+        segmenter.Split(0, text.Length, SplitLevel.Word, words);
+        int max = _options.MaxTokens;
+        int unitLimit = Math.Max(1, Math.Min(max / 2, _options.OverlapTokens > 0 ? _options.OverlapTokens : max / 4));
+        var units = new List<(int Start, int End, int Tokens)>(words.Count);
+        int wordStart = 0;
+        foreach (int wordEnd in words)
+        {
+            int wordTokens = assembler.CountUnlessHuge(wordStart, wordEnd);
+            if (wordTokens >= 0 && wordTokens <= unitLimit)
+            {
+                units.Add((wordStart, wordEnd, wordTokens));
+            }
+            else
+            {
+                assembler.CutByTokens(wordStart, wordEnd, unitLimit, units);
+            }
+
+            wordStart = wordEnd;
+        }
+
+        int n = units.Count;
         var starts = new int[n];
+        var ends = new int[n];
         var tokens = new int[n];
         for (int u = 0; u < n; u++)
         {
-            starts[u] = u == 0 ? 0 : ends[u - 1];
-            tokens[u] = assembler.Count(starts[u], ends[u]);
+            (starts[u], ends[u], tokens[u]) = units[u];
         }
 
-        int max = _options.MaxTokens;
         int first = 0;
         while (first < n)
         {

@@ -5,6 +5,7 @@ using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
 using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Persistence;
 using LlmKit.Rag.Vectors;
 using LlmKit.Tokens;
 using Microsoft.Extensions.AI;
@@ -46,31 +47,69 @@ public static class RetrievalLlmKitBuilderExtensions
 
         options.Validate(Validate, "LlmKit retrieval options are invalid; see the exception for the setting.").ValidateDataAnnotations().ValidateOnStart();
 
-        services.TryAddSingleton<IEmbeddingGenerator<string, Embedding<float>>>(sp =>
-            new HashingEmbeddingGenerator(new HashingEmbeddingGeneratorOptions { Dimensions = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions }));
+        // The embedder is resolved when first needed, not registered here, so AddRetrieval() and an embedder's own
+        // registration (AddOnnxEmbeddings, AddOpenAIEmbeddings, AddSingleton) work in either order.
+        services.TryAddSingleton(sp => new RetrievalEmbedder(
+            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
+            ?? new HashingEmbeddingGenerator(new HashingEmbeddingGeneratorOptions { Dimensions = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions ?? HashingEmbeddingConstants.DefaultDimensions })));
         services.TryAddSingleton<IChunker>(sp => new RecursiveChunker(
             sp.GetService<ITokenCounter>() ?? throw new InvalidOperationException("The default chunker needs an ITokenCounter: register LlmKit's tokenizer (or an estimator), or register your own IChunker."),
             new ChunkerOptions { MaxTokens = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.ChunkMaxTokens }));
-        services.TryAddSingleton(_ => new Bm25Index());
-        services.TryAddSingleton(sp => new VectorIndex(sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions));
-        services.TryAddSingleton<ChunkStore>();
+        services.TryAddSingleton(sp => new StoredRetrieval(LoadSnapshot(sp)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Keyword ?? new Bm25Index());
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Vectors ?? new VectorIndex(VectorDimensions(sp)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Chunks ?? new ChunkStore());
         services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IChunker>(),
-            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<RetrievalEmbedder>().Generator,
             sp.GetRequiredService<Bm25Index>(),
             sp.GetRequiredService<VectorIndex>(),
             sp.GetRequiredService<ChunkStore>(),
             sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Ingestion,
-            sp.GetService<ILogger<IngestionPipeline>>()));
+            sp.GetService<ILogger<IngestionPipeline>>(),
+            sp.GetRequiredService<StoredRetrieval>().Loaded?.State));
         services.TryAddSingleton(sp => new HybridRetriever(
             sp.GetRequiredService<Bm25Index>(),
             sp.GetRequiredService<VectorIndex>(),
-            sp.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>(),
+            sp.GetRequiredService<RetrievalEmbedder>().Generator,
             sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Hybrid,
             sp.GetRequiredService<ChunkStore>(),
             sp.GetService<IReranker>(),
             sp.GetService<ILogger<HybridRetriever>>()));
         return builder;
+    }
+
+    // The index takes the embedder's reported size; a configured size must agree with it, so a mismatch fails at
+    // start-up with both numbers instead of at the first upsert.
+    private static int VectorDimensions(IServiceProvider services)
+    {
+        var embedder = services.GetRequiredService<RetrievalEmbedder>().Generator;
+        int? configured = services.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions;
+        int? reported = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions;
+        if (configured is { } c && reported is { } r && c != r)
+        {
+            throw new InvalidOperationException($"{ConfigurationSection}:Dimensions is {c}, but the registered embedding generator reports {r} dimensions; remove the setting or make them agree.");
+        }
+
+        return configured ?? reported
+            ?? throw new InvalidOperationException($"The registered embedding generator does not report its dimensions; set {ConfigurationSection}:Dimensions.");
+    }
+
+    // With a SnapshotPath whose file exists, the indexes start from it; the embedder must be the one that made it.
+    private static LoadedRetrieval? LoadSnapshot(IServiceProvider services)
+    {
+        string? path = services.GetRequiredService<IOptions<RetrievalOptions>>().Value.SnapshotPath;
+        if (string.IsNullOrEmpty(path) || !File.Exists(path))
+        {
+            return null;
+        }
+
+        var embedder = services.GetRequiredService<RetrievalEmbedder>().Generator;
+        var loaded = RetrievalSnapshot.Load(path, RetrievalSnapshot.EmbedderIdOf(embedder.GetService<EmbeddingGeneratorMetadata>()));
+        int dimensions = VectorDimensions(services);
+        return loaded.Vectors.Dimensions == dimensions
+            ? loaded
+            : throw new InvalidDataException($"'{path}' holds {loaded.Vectors.Dimensions}-dimension vectors; the vector index needs {dimensions}.");
     }
 
     private static bool Validate(RetrievalOptions options)
@@ -79,4 +118,10 @@ public static class RetrievalLlmKitBuilderExtensions
         options.Hybrid.Validate();
         return options.Ingestion.BatchSize >= 1;
     }
+
+    /// <summary>The indexes loaded from <see cref="RetrievalOptions.SnapshotPath"/>, if any.</summary>
+    private sealed record StoredRetrieval(LoadedRetrieval? Loaded);
+
+    /// <summary>The embedder retrieval uses: the application's, or the offline hashing one.</summary>
+    private sealed record RetrievalEmbedder(IEmbeddingGenerator<string, Embedding<float>> Generator);
 }

@@ -9,8 +9,16 @@ namespace LlmKit.Rag.Embeddings;
 /// seconds, so retrieval works on a fresh machine; swap in a model-backed <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> for quality.
 /// </summary>
 /// <remarks>
+/// <para>
 /// It measures lexical overlap, not meaning: "car" and "automobile" share nothing. Its value in a hybrid is the fuzzy
 /// matching of word forms and phrases that BM25 does not do.
+/// </para>
+/// <para>
+/// It learns from the corpus as ingestion fills the index (SMART's lnc.ltc weighting): document vectors carry no idf,
+/// so they never go stale, while queries (embedded with <see cref="EmbeddingPurpose.Query"/>) weight each feature by its
+/// idf in <see cref="Statistics"/>, which the ingestion pipeline updates as chunks arrive and leave. Unweighted, a
+/// common word counts as much as a rare one and the vectors pull a hybrid below BM25 alone.
+/// </para>
 /// </remarks>
 public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
 {
@@ -35,8 +43,15 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
         _options = options ?? new HashingEmbeddingGeneratorOptions();
         _options.Validate();
         _analyzer = analyzer ?? new TextAnalyzer();
+        Statistics = new FeatureStatistics(_options.Dimensions);
         Metadata = new EmbeddingGeneratorMetadata("llmkit-hashing", defaultModelId: $"hashing-{_options.Dimensions}", defaultModelDimensions: _options.Dimensions);
     }
+
+    /// <summary>
+    /// Gets the document frequencies of the indexed corpus, which weight query features; the ingestion pipeline keeps
+    /// them current. Ignored when the generator was <see cref="Fit"/>ted (its fixed weights apply to both sides).
+    /// </summary>
+    public FeatureStatistics Statistics { get; }
 
     /// <summary>Gets the per-dimension idf weights learned by <see cref="Fit"/>, or <see langword="null"/> for an unfitted generator.</summary>
     public IReadOnlyList<float>? FeatureWeights => _featureWeights;
@@ -99,7 +114,14 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
     /// <summary>Embeds one text synchronously.</summary>
     /// <param name="text">The text.</param>
     /// <returns>A unit-length vector (all zeros when the text has no words).</returns>
-    public float[] Embed(string text)
+    public float[] Embed(string text) => Embed(text, _featureWeights);
+
+    /// <summary>Embeds a query: like <see cref="Embed(string)"/>, with each feature weighted by its idf in <see cref="Statistics"/>.</summary>
+    /// <param name="text">The query.</param>
+    /// <returns>A unit-length vector.</returns>
+    public float[] EmbedQuery(string text) => Embed(text, _featureWeights ?? Statistics.InverseDocumentFrequencies());
+
+    private float[] Embed(string text, float[]? weights)
     {
         ArgumentNullException.ThrowIfNull(text);
         var vector = new float[_options.Dimensions];
@@ -112,9 +134,9 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
             // Sublinear weights: a word repeated ten times should not drown the rest of the text.
             float v = vector[i];
             v = MathF.CopySign(MathF.Log(1 + MathF.Abs(v)), v);
-            if (_featureWeights is not null)
+            if (weights is not null)
             {
-                v *= _featureWeights[i];
+                v *= weights[i];
             }
 
             vector[i] = v;
@@ -137,11 +159,13 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(values);
+        bool query = EmbeddingPurpose.Of(options) == EmbeddingPurpose.Query;
+        float[]? weights = query ? _featureWeights ?? Statistics.InverseDocumentFrequencies() : _featureWeights;
         var result = new GeneratedEmbeddings<Embedding<float>>();
         foreach (string value in values)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            result.Add(new Embedding<float>(Embed(value)) { ModelId = Metadata.DefaultModelId });
+            result.Add(new Embedding<float>(Embed(value, weights)) { ModelId = Metadata.DefaultModelId });
         }
 
         return Task.FromResult(result);
@@ -149,7 +173,10 @@ public sealed class HashingEmbeddingGenerator : IEmbeddingGenerator<string, Embe
 
     /// <inheritdoc />
     public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType.IsInstanceOfType(this) ? this : null;
+        serviceKey is not null ? null
+        : serviceType == typeof(EmbeddingGeneratorMetadata) ? Metadata
+        : serviceType.IsInstanceOfType(this) ? this
+        : null;
 
     /// <inheritdoc />
     public void Dispose()

@@ -6,7 +6,10 @@ namespace LlmKit.Rag.Embeddings;
 public sealed class HashingEmbeddingGeneratorOptions
 {
     /// <summary>Gets or sets the number of dimensions; more dimensions mean fewer hash collisions and more memory.</summary>
-    /// <value>The default value is 1024.</value>
+    /// <value>
+    /// The default value is 4096: with fewer, hash collisions merge the rare words a hybrid needs (1,024 fitted scored
+    /// below 1,024 unfitted on one of five collections; 4,096 was good on all).
+    /// </value>
     [Range(16, HashingEmbeddingConstants.MaxDimensions)]
     public int Dimensions { get; set; } = HashingEmbeddingConstants.DefaultDimensions;
 
@@ -35,7 +38,7 @@ public sealed class HashingEmbeddingGeneratorOptions
 public static class HashingEmbeddingConstants
 {
     /// <summary>The default number of dimensions.</summary>
-    public const int DefaultDimensions = 1024;
+    public const int DefaultDimensions = 4096;
 
     /// <summary>The largest accepted number of dimensions.</summary>
     public const int MaxDimensions = 65536;

@@ -7,7 +7,9 @@ namespace LlmKit.Rag.Evaluation;
 /// <remarks>
 /// Queries are numbered 1 to 225 by their position in <c>cran.qry</c> (the qrels' numbering; the <c>.I</c> values there
 /// are not consecutive). Relevance codes 1 (complete answer) to 4 (minimum interest) become grades 4 to 1; the
-/// unexplained code −1 (one per query) is dropped.
+/// unexplained code −1 (one per query) is dropped. The abstract (<c>.W</c>) is the last field of a record and runs to
+/// the next <c>.I</c>: three records (240, 576, 578) hold stray <c>.A</c>, <c>.B</c> or a second <c>.W</c> inside their
+/// abstract, which are skipped as markers, not taken as the end of the text.
 /// </remarks>
 public static class CranfieldCollection
 {
@@ -60,6 +62,11 @@ public static class CranfieldCollection
             }
             else if (line.Length == 2 && line[0] == '.' && char.IsAsciiLetterUpper(line[1]))
             {
+                if (field == 'W')
+                {
+                    continue; // a marker inside the abstract: the text goes on
+                }
+
                 Close();
                 field = line[1];
             }

@@ -49,7 +49,10 @@ public sealed class Qrels
     /// <summary>Reads TREC qrels: lines of <c>query-id iteration document-id relevance</c>, whitespace separated.</summary>
     /// <param name="reader">The text.</param>
     /// <returns>The judgements.</returns>
-    /// <exception cref="FormatException">A line is not in the TREC format; the message gives its number.</exception>
+    /// <exception cref="FormatException">
+    /// A line is not in the TREC format (the message gives its number), or the input holds no judgement above 0: a file
+    /// that is not qrels would otherwise score every run 0 without a word.
+    /// </exception>
     public static Qrels ParseTrec(TextReader reader)
     {
         ArgumentNullException.ThrowIfNull(reader);
@@ -66,14 +69,21 @@ public sealed class Qrels
 
             if (parts.Length != 4 || !int.TryParse(parts[3], NumberStyles.Integer, CultureInfo.InvariantCulture, out int grade))
             {
-                throw new FormatException($"Line {number} is not 'query-id iteration document-id relevance': '{line}'.");
+                throw new FormatException($"Line {number} is not 'query-id iteration document-id relevance' (4 fields, the last an integer): '{Shorten(line)}'.");
             }
 
             triples.Add((parts[0], parts[2], grade));
         }
 
-        return FromJudgements(triples);
+        var qrels = FromJudgements(triples);
+        return qrels.QueryIds.Count > 0
+            ? qrels
+            : throw new FormatException(number == 0
+                ? "The qrels input is empty."
+                : $"The qrels input's {number} lines hold no relevance judgement above 0, so every metric would be 0; is it a qrels file?");
     }
+
+    private static string Shorten(string line) => line.Length <= 120 ? line : line[..117] + "...";
 
     /// <summary>Returns the grade of a (query, document) pair, 0 when not relevant.</summary>
     /// <param name="queryId">The query id.</param>

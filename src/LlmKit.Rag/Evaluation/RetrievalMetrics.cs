@@ -31,6 +31,29 @@ public static class RetrievalMetrics
         return (double)found / relevant.Count(r => r.Value > 0);
     }
 
+    /// <summary>The fraction of the first <paramref name="k"/> results that are relevant (a short list still divides by <paramref name="k"/>, as trec_eval does).</summary>
+    /// <param name="ranked">Document ids, best first (duplicates count once).</param>
+    /// <param name="relevant">The relevant ids with grades above 0.</param>
+    /// <param name="k">The cut-off.</param>
+    /// <returns>P@k in [0, 1].</returns>
+    public static double PrecisionAtK(IReadOnlyList<string> ranked, IReadOnlyDictionary<string, int> relevant, int k)
+    {
+        ArgumentNullException.ThrowIfNull(ranked);
+        ArgumentNullException.ThrowIfNull(relevant);
+        ArgumentOutOfRangeException.ThrowIfLessThan(k, 1);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int found = 0;
+        for (int i = 0; i < Math.Min(k, ranked.Count); i++)
+        {
+            if (seen.Add(ranked[i]) && relevant.TryGetValue(ranked[i], out int g) && g > 0)
+            {
+                found++;
+            }
+        }
+
+        return (double)found / k;
+    }
+
     /// <summary>The reciprocal of the rank of the first relevant result within the first <paramref name="k"/>, or 0.</summary>
     /// <param name="ranked">Document ids, best first.</param>
     /// <param name="relevant">The relevant ids with grades.</param>

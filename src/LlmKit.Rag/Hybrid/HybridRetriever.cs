@@ -1,5 +1,7 @@
+using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Ingestion;
 using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Retrievers;
 using LlmKit.Rag.Vectors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -8,9 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LlmKit.Rag.Hybrid;
 
 /// <summary>
-/// Keyword (BM25) and vector search run concurrently, each to <see cref="HybridRetrieverOptions.CandidateDepth"/>,
-/// fused (RRF or weighted scores), optionally diversified with MMR and reranked. Every result records each stage's
-/// rank and score.
+/// Keyword and vector search run concurrently, each to <see cref="HybridRetrieverOptions.CandidateDepth"/>, fused (RRF
+/// or weighted scores), optionally diversified with MMR and reranked. Every result records each stage's rank and score.
+/// Either side is an interface: the in-process <see cref="Bm25Index"/> and <see cref="VectorIndex"/>, the PostgreSQL
+/// store, or any <c>Microsoft.Extensions.VectorData</c> collection through <see cref="VectorStoreSearch{TRecord}"/>.
 /// </summary>
 /// <remarks>
 /// A <see cref="MetadataFilter"/> is applied inside both searches, before ranking, so each returns its full depth of
@@ -18,17 +21,43 @@ namespace LlmKit.Rag.Hybrid;
 /// </remarks>
 public sealed class HybridRetriever
 {
-    private readonly Bm25Index _keyword;
-    private readonly VectorIndex _vectors;
+    private readonly IKeywordSearch _keyword;
+    private readonly IVectorSearch _vectors;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly HybridRetrieverOptions _options;
     private readonly ChunkStore? _chunks;
     private readonly IReranker? _reranker;
     private readonly ILogger _logger;
 
-    /// <summary>Initializes a new instance of the <see cref="HybridRetriever"/> class.</summary>
+    // Queries are marked as such, so generators that weight or prefix queries differently (the hashing embedder's idf,
+    // an instruction model's query prefix) embed them as queries.
+    // A new instance per call: options objects are mutable and a generator may write to them.
+    private static EmbeddingGenerationOptions QueryOptions => EmbeddingPurpose.Options(EmbeddingPurpose.Query);
+
+    /// <summary>Initializes a new instance of the <see cref="HybridRetriever"/> class over the in-process indexes.</summary>
     /// <param name="keyword">The keyword index.</param>
     /// <param name="vectors">The vector index.</param>
+    /// <param name="embedder">Embeds queries; it must be the generator that embedded the indexed chunks.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="chunks">Chunk texts and metadata, to put text in results and filter keyword results; required with a reranker.</param>
+    /// <param name="reranker">An optional reranker.</param>
+    /// <param name="logger">A logger.</param>
+    /// <exception cref="ArgumentException">A reranker is given without a chunk store.</exception>
+    public HybridRetriever(
+        Bm25Index keyword,
+        VectorIndex vectors,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        HybridRetrieverOptions? options = null,
+        ChunkStore? chunks = null,
+        IReranker? reranker = null,
+        ILogger<HybridRetriever>? logger = null)
+        : this(new Bm25KeywordSearch(keyword ?? throw new ArgumentNullException(nameof(keyword)), chunks), (IVectorSearch)vectors, embedder, options, chunks, reranker, logger)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="HybridRetriever"/> class over any keyword and vector search.</summary>
+    /// <param name="keyword">The keyword side.</param>
+    /// <param name="vectors">The vector side.</param>
     /// <param name="embedder">Embeds queries; it must be the generator that embedded the indexed chunks.</param>
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
     /// <param name="chunks">Chunk texts, to put text in results; required with a reranker.</param>
@@ -36,8 +65,8 @@ public sealed class HybridRetriever
     /// <param name="logger">A logger.</param>
     /// <exception cref="ArgumentException">A reranker is given without a chunk store.</exception>
     public HybridRetriever(
-        Bm25Index keyword,
-        VectorIndex vectors,
+        IKeywordSearch keyword,
+        IVectorSearch vectors,
         IEmbeddingGenerator<string, Embedding<float>> embedder,
         HybridRetrieverOptions? options = null,
         ChunkStore? chunks = null,
@@ -74,12 +103,10 @@ public sealed class HybridRetriever
         ArgumentOutOfRangeException.ThrowIfLessThan(top, 1);
         int depth = Math.Max(_options.CandidateDepth, top);
 
-        Func<string, bool>? keywordFilter = filter is null ? null : id => Allowed(id, filter);
-        var keywordTask = Task.Run(() => _keyword.Search(query, depth, keywordFilter), cancellationToken);
-
-        var embeddings = await _embedder.GenerateAsync([query], cancellationToken: cancellationToken).ConfigureAwait(false);
-        float[] queryVector = embeddings[0].Vector.ToArray();
-        var vectorHits = _vectors.Search(queryVector, depth, filter);
+        var keywordTask = _keyword.SearchAsync(query, depth, filter, cancellationToken);
+        var embeddings = await _embedder.GenerateAsync([query], QueryOptions, cancellationToken).ConfigureAwait(false);
+        var queryVector = embeddings[0].Vector;
+        var vectorHits = await _vectors.SearchAsync(queryVector, depth, filter, cancellationToken).ConfigureAwait(false);
         var keywordHits = await keywordTask.ConfigureAwait(false);
 
         double[] weights = [_options.KeywordWeight, _options.VectorWeight];
@@ -96,7 +123,8 @@ public sealed class HybridRetriever
         if (_options.UseMmr && order.Count > 0)
         {
             int keep = Math.Min(order.Count, _reranker is null ? top : Math.Max(top, _options.RerankDepth));
-            var diverse = _vectors.SelectDiverse(queryVector, order, keep, (float)_options.MmrLambda);
+            var candidateVectors = await _vectors.GetVectorsAsync(order, cancellationToken).ConfigureAwait(false);
+            var diverse = MaximalMarginalRelevance.Select(fused, candidateVectors, keep, _options.MmrLambda);
             mmrRanks = RankMap(diverse);
             var chosen = diverse.Select(h => h.Id).ToList();
             order = chosen.Concat(order.Where(id => !mmrRanks.ContainsKey(id))).ToList();
@@ -120,7 +148,7 @@ public sealed class HybridRetriever
             var fusedHit = fusedRanks[id];
             StoredChunk? stored = null;
             _chunks?.TryGet(id, out stored);
-            DocumentMetadata? metadata = stored?.Metadata ?? (_vectors.TryGetMetadata(id, out var m) ? m : null);
+            DocumentMetadata? metadata = stored?.Metadata ?? (_vectors is VectorIndex index && index.TryGetMetadata(id, out var m) ? m : null);
             (int Rank, double Score)? reranked = rerank is not null && rerank.TryGetValue(id, out var rr) ? rr : null;
             results.Add(new RetrievalResult
             {
@@ -153,16 +181,6 @@ public sealed class HybridRetriever
         }
 
         return map;
-    }
-
-    private bool Allowed(string id, MetadataFilter filter)
-    {
-        if (_chunks is not null && _chunks.TryGet(id, out var stored))
-        {
-            return filter.Matches(stored.Metadata);
-        }
-
-        return _vectors.TryGetMetadata(id, out var metadata) && filter.Matches(metadata);
     }
 
     private async Task<Dictionary<string, (int Rank, double Score)>?> RerankAsync(string query, List<string> order, CancellationToken cancellationToken)

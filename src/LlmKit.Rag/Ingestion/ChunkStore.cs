@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Text;
+using LlmKit.Rag.Persistence;
 using LlmKit.Rag.Vectors;
 
 namespace LlmKit.Rag.Ingestion;
@@ -16,7 +18,72 @@ public sealed record StoredChunk(string ChunkId, string DocumentId, string Text,
 /// <summary>Holds chunk texts and provenance by chunk id, so search results can carry their text and rerankers can read it.</summary>
 public sealed class ChunkStore
 {
+    private const string SnapshotMagic = "LlmKit.Chunks";
+    private const int SnapshotVersion = 1;
     private readonly ConcurrentDictionary<string, StoredChunk> _chunks = new(StringComparer.Ordinal);
+
+    /// <summary>Reads a store written by <see cref="Save"/>.</summary>
+    /// <param name="stream">A readable stream positioned at the snapshot, left open.</param>
+    /// <returns>The store.</returns>
+    /// <exception cref="InvalidDataException">The stream is not a chunk store snapshot, is of another version, or is truncated.</exception>
+    public static ChunkStore Load(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        SnapshotFormat.ReadHeader(reader, SnapshotMagic, SnapshotVersion, "chunk store");
+        try
+        {
+            var store = new ChunkStore();
+            int count = reader.ReadInt32();
+            for (int i = 0; i < count; i++)
+            {
+                string chunkId = reader.ReadString();
+                string documentId = reader.ReadString();
+                string text = reader.ReadString();
+                int start = reader.ReadInt32();
+                int length = reader.ReadInt32();
+                var headings = new string[reader.ReadInt32()];
+                for (int h = 0; h < headings.Length; h++)
+                {
+                    headings[h] = reader.ReadString();
+                }
+
+                store.Set(new StoredChunk(chunkId, documentId, text, start, length, headings, SnapshotFormat.ReadMetadata(reader)));
+            }
+
+            return store;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("The chunk store snapshot is truncated.", ex);
+        }
+    }
+
+    /// <summary>Writes every chunk to <paramref name="stream"/>; <see cref="Load"/> reads them back.</summary>
+    /// <param name="stream">A writable stream, left open.</param>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        var chunks = _chunks.Values.OrderBy(c => c.ChunkId, StringComparer.Ordinal).ToList();
+        using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+        SnapshotFormat.WriteHeader(writer, SnapshotMagic, SnapshotVersion);
+        writer.Write(chunks.Count);
+        foreach (var chunk in chunks)
+        {
+            writer.Write(chunk.ChunkId);
+            writer.Write(chunk.DocumentId);
+            writer.Write(chunk.Text);
+            writer.Write(chunk.Start);
+            writer.Write(chunk.Length);
+            writer.Write(chunk.HeadingPath.Count);
+            foreach (string heading in chunk.HeadingPath)
+            {
+                writer.Write(heading);
+            }
+
+            SnapshotFormat.WriteMetadata(writer, chunk.Metadata);
+        }
+    }
 
     /// <summary>Gets the number of chunks stored.</summary>
     public int Count => _chunks.Count;

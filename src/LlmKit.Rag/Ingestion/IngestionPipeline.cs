@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
 using LlmKit.Rag.Chunking;
+using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Keyword;
+using LlmKit.Rag.Persistence;
 using LlmKit.Rag.Vectors;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
@@ -34,6 +36,10 @@ public sealed class IngestionPipeline : IDisposable
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, DocumentState> _documents = new(StringComparer.Ordinal);
 
+    // The hashing embedder's corpus statistics, when that is the embedder: kept in step with the vector index so query
+    // weights follow the corpus (found through GetService, so it works under caching or batching wrappers too).
+    private readonly FeatureStatistics? _statistics;
+
     /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class.</summary>
     /// <param name="chunker">Splits documents into chunks.</param>
     /// <param name="embedder">Embeds chunks (wrap it in <see cref="Embeddings.BatchingEmbeddingGenerator"/> for large inputs).</param>
@@ -42,6 +48,7 @@ public sealed class IngestionPipeline : IDisposable
     /// <param name="chunks">The chunk store to fill.</param>
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
     /// <param name="logger">A logger.</param>
+    /// <param name="state">The state loaded with the indexes from a <see cref="RetrievalSnapshot"/>, so unchanged documents are recognised after a restart.</param>
     public IngestionPipeline(
         IChunker chunker,
         IEmbeddingGenerator<string, Embedding<float>> embedder,
@@ -49,7 +56,8 @@ public sealed class IngestionPipeline : IDisposable
         VectorIndex vectors,
         ChunkStore chunks,
         IngestionOptions? options = null,
-        ILogger<IngestionPipeline>? logger = null)
+        ILogger<IngestionPipeline>? logger = null,
+        IngestionState? state = null)
     {
         ArgumentNullException.ThrowIfNull(chunker);
         ArgumentNullException.ThrowIfNull(embedder);
@@ -63,6 +71,23 @@ public sealed class IngestionPipeline : IDisposable
         _chunks = chunks;
         _options = options ?? new IngestionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
+        foreach (var (id, hash, chunkIds, deleted) in state?.Documents ?? [])
+        {
+            _documents[id] = new DocumentState(hash, chunkIds, deleted);
+        }
+
+        _statistics = embedder.GetService<HashingEmbeddingGenerator>()?.Statistics;
+        if (_statistics is not null)
+        {
+            foreach (string id in vectors.GetIds())
+            {
+                // An index loaded from disk or filled earlier counts as corpus from the start.
+                if (vectors.GetVector(id) is { } existing)
+                {
+                    _statistics.Add(existing);
+                }
+            }
+        }
         _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
@@ -131,6 +156,29 @@ public sealed class IngestionPipeline : IDisposable
             {
                 _documents.Remove(id);
             }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes the indexes, the chunk store and this pipeline's state to one file (replaced atomically), so a restarted
+    /// application loads them with <see cref="RetrievalSnapshot.Load"/> instead of re-embedding. Waits for a running
+    /// ingestion, so the snapshot is consistent.
+    /// </summary>
+    /// <param name="path">The snapshot file.</param>
+    /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
+    /// <returns>A task that completes when the file is written.</returns>
+    public async Task SaveSnapshotAsync(string path, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var state = new IngestionState(_documents.Select(d => (d.Key, d.Value.Hash, d.Value.ChunkIds, d.Value.Deleted)).ToList());
+            RetrievalSnapshot.Write(path, RetrievalSnapshot.EmbedderIdOf(_embedder.GetService<EmbeddingGeneratorMetadata>()), _keyword, _vectors, _chunks, state);
         }
         finally
         {
@@ -244,7 +292,7 @@ public sealed class IngestionPipeline : IDisposable
         {
             try
             {
-                var generated = await _embedder.GenerateAsync(texts, cancellationToken: cancellationToken).ConfigureAwait(false);
+                var generated = await _embedder.GenerateAsync(texts, EmbeddingPurpose.Options(EmbeddingPurpose.Document), cancellationToken).ConfigureAwait(false);
                 embeddings = generated;
                 if (embeddings.Count != texts.Count)
                 {
@@ -293,7 +341,18 @@ public sealed class IngestionPipeline : IDisposable
                 var chunk = chunks[c];
                 string chunkId = ChunkId(document.Id, c);
                 newIds.Add(chunkId);
-                _vectors.Upsert(chunkId, embeddings[next++].Vector.Span, metadata);
+                var vector = embeddings[next++].Vector.Span;
+                if (_statistics is not null)
+                {
+                    if (_vectors.GetVector(chunkId) is { } replaced)
+                    {
+                        _statistics.Remove(replaced);
+                    }
+
+                    _statistics.Add(vector);
+                }
+
+                _vectors.Upsert(chunkId, vector, metadata);
                 _chunks.Set(new StoredChunk(chunkId, document.Id, chunk.Text, chunk.Start, chunk.Length, chunk.HeadingPath, metadata));
                 keywordBatch.Add((chunkId, chunk.Text));
             }
@@ -340,6 +399,11 @@ public sealed class IngestionPipeline : IDisposable
 
     private void RemoveChunk(string chunkId)
     {
+        if (_statistics is not null && _vectors.GetVector(chunkId) is { } removed)
+        {
+            _statistics.Remove(removed);
+        }
+
         _vectors.Remove(chunkId);
         _keyword.Remove(chunkId);
         _chunks.Remove(chunkId);

@@ -33,9 +33,11 @@ public static class PorterStemmer
             return word.Length;
         }
 
+        // Digits are consonants to Porter's algorithm ("1960s" → "1960"), as in the reference implementation and
+        // Lucene; only words with other characters (non-ASCII scripts) are left as they are.
         foreach (char c in word)
         {
-            if (c is < 'a' or > 'z')
+            if (c is not ((>= 'a' and <= 'z') or (>= '0' and <= '9')))
             {
                 return word.Length;
             }

@@ -1,4 +1,7 @@
 using LlmKit.Kernels;
+using System.Text;
+using LlmKit.Rag.Persistence;
+using LlmKit.Rag.Retrievers;
 
 namespace LlmKit.Rag.Vectors;
 
@@ -10,8 +13,10 @@ namespace LlmKit.Rag.Vectors;
 /// The filter is turned into a row allow-list before any row is scored, so the kernels rank only allowed rows.
 /// Searches may run concurrently; writes take an exclusive lock.
 /// </remarks>
-public sealed class VectorIndex : IDisposable
+public sealed class VectorIndex : IVectorSearch, IDisposable
 {
+    private const string SnapshotMagic = "LlmKit.Vectors";
+    private const int SnapshotVersion = 1;
     private readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
     private readonly EmbeddingMatrix _matrix;
     private readonly SimilarityKernels _kernels;
@@ -216,6 +221,26 @@ public sealed class VectorIndex : IDisposable
         }
     }
 
+    /// <inheritdoc />
+    Task<IReadOnlyList<SearchHit>> IVectorSearch.SearchAsync(ReadOnlyMemory<float> query, int top, MetadataFilter? filter, CancellationToken cancellationToken) =>
+        Task.FromResult(Search(query.Span, top, filter));
+
+    /// <inheritdoc />
+    Task<IReadOnlyDictionary<string, ReadOnlyMemory<float>>> IVectorSearch.GetVectorsAsync(IReadOnlyCollection<string> ids, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ids);
+        var found = new Dictionary<string, ReadOnlyMemory<float>>(ids.Count, StringComparer.Ordinal);
+        foreach (string id in ids)
+        {
+            if (GetVector(id) is { } vector)
+            {
+                found[id] = vector;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, ReadOnlyMemory<float>>>(found);
+    }
+
     /// <summary>
     /// Chooses up to <paramref name="top"/> of <paramref name="candidateIds"/> that are relevant to the query and
     /// different from each other (maximal marginal relevance); ids not in the index are ignored.
@@ -253,6 +278,77 @@ public sealed class VectorIndex : IDisposable
         finally
         {
             _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Writes the vectors, ids and metadata to <paramref name="stream"/>; <see cref="Load"/> reads them back.</summary>
+    /// <param name="stream">A writable stream, left open.</param>
+    public void Save(Stream stream)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        _lock.EnterReadLock();
+        try
+        {
+            using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
+            SnapshotFormat.WriteHeader(writer, SnapshotMagic, SnapshotVersion);
+            writer.Write(Dimensions);
+            writer.Write((int)Options.Metric);
+            writer.Write(_ids.Count);
+            var row = new float[Dimensions];
+            for (int i = 0; i < _ids.Count; i++)
+            {
+                writer.Write(_ids[i]);
+                SnapshotFormat.WriteMetadata(writer, _metadata[i]);
+                _matrix.GetRow(i).CopyTo(row, 0);
+                writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
+            }
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>Reads an index written by <see cref="Save"/>.</summary>
+    /// <param name="stream">A readable stream positioned at the snapshot, left open.</param>
+    /// <param name="kernels">The kernels to search with; <see langword="null"/> for CPU defaults.</param>
+    /// <returns>The index.</returns>
+    /// <exception cref="InvalidDataException">The stream is not a vector index snapshot, is of another version, or is truncated.</exception>
+    public static VectorIndex Load(Stream stream, SimilarityKernels? kernels = null)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+        SnapshotFormat.ReadHeader(reader, SnapshotMagic, SnapshotVersion, "vector index");
+        try
+        {
+            int dimensions = reader.ReadInt32();
+            var metric = (SimilarityMetric)reader.ReadInt32();
+            int count = reader.ReadInt32();
+            if (dimensions < 1 || count < 0 || !Enum.IsDefined(metric))
+            {
+                throw new InvalidDataException("The vector index snapshot is corrupt (dimensions, metric or count out of range).");
+            }
+
+            var index = new VectorIndex(dimensions, new VectorIndexOptions { Metric = metric }, kernels);
+            var row = new float[dimensions];
+            var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan());
+            for (int i = 0; i < count; i++)
+            {
+                string id = reader.ReadString();
+                var metadata = SnapshotFormat.ReadMetadata(reader);
+                if (reader.Read(bytes) != bytes.Length)
+                {
+                    throw new EndOfStreamException();
+                }
+
+                index.Upsert(id, row, metadata);
+            }
+
+            return index;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new InvalidDataException("The vector index snapshot is truncated.", ex);
         }
     }
 

@@ -115,15 +115,74 @@ public class ChunkerInvariantTests
     }
 
     [Fact]
-    public void A_single_word_longer_than_the_limit_is_one_flagged_chunk()
+    public void A_single_word_longer_than_the_limit_is_cut_between_graphemes_into_chunks_within_the_limit()
     {
         string text = "short words here " + new string('z', 60) + " and more short words";
         var chunks = new RecursiveChunker(Counter, new ChunkerOptions { MaxTokens = 5 }).Chunk(text);
 
-        var oversized = Assert.Single(chunks, c => c.IsOversized);
-        Assert.StartsWith(new string('z', 60), oversized.Text, StringComparison.Ordinal);
-        Assert.Equal(15, oversized.TokenCount);
-        Assert.All(chunks.Where(c => !c.IsOversized), c => Assert.True(c.TokenCount <= 5));
+        Assert.DoesNotContain(chunks, c => c.IsOversized);
+        Assert.All(chunks, c => Assert.True(c.TokenCount <= 5));
+        Assert.Equal(text, string.Concat(chunks.Select(c => c.Text)));
+        Assert.Contains(chunks, c => c.Text == new string('z', 20)); // 5 tokens of 4 characters: as long as fits
+    }
+
+    public static TheoryData<string> WindowAndContiguousChunkers() => ["recursive", "sentence", "markdown", "semantic", "window"];
+
+    [Theory]
+    [MemberData(nameof(WindowAndContiguousChunkers))]
+    public async Task Every_chunker_stays_within_the_limit_on_text_without_whitespace(string name)
+    {
+        // Chinese prose with punctuation and no spaces, then a run with no boundary at all (a base64 blob, say).
+        var sb = new StringBuilder();
+        var rng = new Random(3);
+        string[] units = ["日本語", "中文", "，", "。", "😀", "e\u0301", "👩‍🔬", "abc"];
+        while (sb.Length < 3000)
+        {
+            sb.Append(units[rng.Next(units.Length)]);
+        }
+
+        sb.Append(new string('Q', 2000));
+        string text = sb.ToString();
+        const int Max = 16;
+        IChunker chunker = name switch
+        {
+            "recursive" => new RecursiveChunker(Counter, new ChunkerOptions { MaxTokens = Max }),
+            "sentence" => new SentenceChunker(Counter, new ChunkerOptions { MaxTokens = Max }),
+            "markdown" => new MarkdownChunker(Counter, new ChunkerOptions { MaxTokens = Max }),
+            "semantic" => new SemanticChunker(new HashingEmbeddingGenerator(), Counter, new SemanticChunkerOptions { MaxTokens = Max }),
+            _ => new TokenWindowChunker(Counter, new TokenWindowChunkerOptions { MaxTokens = Max, OverlapTokens = 4 }),
+        };
+
+        var chunks = await chunker.ChunkAsync(text);
+
+        Assert.True(chunks.Count > text.Length / (Max * 4), $"{name}: {chunks.Count} chunks for {text.Length} characters");
+        Assert.Equal(0, chunks[0].Start);
+        Assert.Equal(text.Length, chunks[^1].End);
+        AssertLimitsAndBoundaries(name, text, chunks, Max);
+        Assert.DoesNotContain(chunks, c => c.IsOversized);
+    }
+
+    [Theory]
+    [MemberData(nameof(WindowAndContiguousChunkers))]
+    public async Task Chunking_text_without_whitespace_counts_each_character_a_bounded_number_of_times(string name)
+    {
+        // Linear work is what keeps a 2 MB blob from taking seconds per level: before, the whole text was counted
+        // again at every split level that found nothing to split.
+        string text = string.Concat(Enumerable.Repeat("abcdefghij", 20_000));
+        var counting = new CharacterCountingCounter(Counter);
+        IChunker chunker = name switch
+        {
+            "recursive" => new RecursiveChunker(counting, new ChunkerOptions { MaxTokens = 64 }),
+            "sentence" => new SentenceChunker(counting, new ChunkerOptions { MaxTokens = 64 }),
+            "markdown" => new MarkdownChunker(counting, new ChunkerOptions { MaxTokens = 64 }),
+            "semantic" => new SemanticChunker(new HashingEmbeddingGenerator(), counting, new SemanticChunkerOptions { MaxTokens = 64 }),
+            _ => new TokenWindowChunker(counting, new TokenWindowChunkerOptions { MaxTokens = 64, OverlapTokens = 8 }),
+        };
+
+        var chunks = await chunker.ChunkAsync(text);
+
+        Assert.All(chunks, c => Assert.True(c.TokenCount <= 64));
+        Assert.True(counting.CharactersCounted <= 4L * text.Length, $"{name} counted {counting.CharactersCounted:N0} characters for a text of {text.Length:N0}");
     }
 
     [Fact]
@@ -165,9 +224,10 @@ public class ChunkerInvariantTests
             Assert.Equal(Counter.CountTokens(chunk.Text), chunk.TokenCount);
             if (chunk.IsOversized)
             {
-                // Only an unbreakable unit may exceed the limit: one word (plus its trailing whitespace) or one atomic block.
+                // Prose is cut between grapheme clusters, so only one grapheme (or a markdown atomic block, not made by
+                // these texts) may exceed the limit; with this counter no grapheme does.
                 Assert.True(chunk.TokenCount > max, $"{name}: chunk flagged oversized at {chunk.TokenCount} tokens");
-                Assert.DoesNotContain(chunk.Text.Trim(), char.IsWhiteSpace);
+                Assert.Equal(1, new StringInfo(chunk.Text.Trim()).LengthInTextElements);
             }
             else
             {
@@ -194,5 +254,20 @@ public class ChunkerInvariantTests
         }
 
         Assert.True(boundary == position, $"{name}: split inside a grapheme cluster at {position}");
+    }
+
+    private sealed class CharacterCountingCounter(LlmKit.Tokens.ITokenCounter inner) : LlmKit.Tokens.ITokenCounter
+    {
+        public long CharactersCounted { get; private set; }
+
+        public string EncodingName => inner.EncodingName;
+
+        public bool IsExact => inner.IsExact;
+
+        public int CountTokens(ReadOnlySpan<char> text)
+        {
+            CharactersCounted += text.Length;
+            return inner.CountTokens(text);
+        }
     }
 }

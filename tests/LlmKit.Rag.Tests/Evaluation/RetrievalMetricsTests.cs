@@ -47,6 +47,56 @@ public class RetrievalMetricsTests
     }
 
     [Fact]
+    public void Precision_divides_by_k_and_mrr_at_k_ignores_hits_past_k()
+    {
+        Assert.Equal(2 / 4.0, RetrievalMetrics.PrecisionAtK(["x", "a", "y", "c"], Relevant, 4), 10);
+        Assert.Equal(1 / 10.0, RetrievalMetrics.PrecisionAtK(["a"], Relevant, 10), 10);
+        var qrels = Qrels.FromJudgements([("q1", "a", 1), ("q2", "b", 1)]);
+        var report = RetrievalEvaluator.Evaluate(new Dictionary<string, IReadOnlyList<string>> { ["q1"] = ["x", "x2", "a"] }, qrels, [1, 3]);
+
+        Assert.Equal(2, report.QueryCount); // q2 is judged but missing from the run: it scores 0, it is not skipped
+        Assert.Equal(0, report.MrrAt[1]);
+        Assert.Equal((1 / 3.0) / 2, report.MrrAt[3], 10);
+        Assert.Equal((1 / 3.0) / 2, report.Precision[3], 10);
+    }
+
+    [Fact]
+    public async Task Evaluator_passes_query_ids_so_a_stored_run_keyed_by_id_can_be_scored()
+    {
+        var queries = new[] { new EvaluationQuery("q1", "same text"), new EvaluationQuery("q2", "same text") };
+        var qrels = Qrels.FromJudgements([("q1", "a", 1), ("q2", "b", 1)]);
+        var run = new Dictionary<string, IReadOnlyList<string>> { ["q1"] = ["a"], ["q2"] = ["b"] };
+
+        var report = await RetrievalEvaluator.EvaluateAsync(queries, qrels, (EvaluationQuery q, CancellationToken _) => Task.FromResult(run[q.Id]));
+
+        Assert.Equal(1.0, report.Ndcg[10], 10);
+    }
+
+    [Theory]
+    [InlineData("query-id\tcorpus-id\tscore\nq1\td1\t1\n")] // a BEIR tsv
+    [InlineData("")]
+    [InlineData("q1 0 d1 0\nq2 0 d2 0\n")] // nothing relevant: every metric would be 0
+    [InlineData("1 184 2\n1 29 2\n")] // Cranfield's own three-column cranqrel
+    public void Trec_qrels_parsing_refuses_input_that_holds_no_judgements(string text)
+    {
+        var error = Assert.Throws<FormatException>(() => Qrels.ParseTrec(new StringReader(text)));
+        Assert.False(string.IsNullOrEmpty(error.Message));
+    }
+
+    [Fact]
+    public void Cranfield_keeps_the_whole_abstract_when_a_record_repeats_a_field_marker()
+    {
+        var documents = CranfieldCollection.Load(TestData.PathOf("cranfield")).Documents.ToDictionary(d => d.Id);
+
+        // 240 has stray .A and .B lines inside its abstract; 576 and 578 a second .W.
+        Assert.Contains("application to turbulent separations", documents["240"].Text, StringComparison.Ordinal);
+        Assert.EndsWith("reduces to zero the heat\ntransfer in a laminar separated flow .", documents["240"].Text, StringComparison.Ordinal);
+        Assert.StartsWith("viscous and inviscid stagnation flow", documents["576"].Text, StringComparison.Ordinal);
+        Assert.EndsWith("blades is included .", documents["576"].Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n.W", documents["578"].Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Cranfield_loads_with_queries_numbered_by_position_and_bm25_reaches_a_known_quality()
     {
         var collection = CranfieldCollection.Load(TestData.PathOf("cranfield"));

@@ -56,3 +56,25 @@ public class RankFusionTests
     public void Mismatched_weights_are_rejected() =>
         Assert.Throws<ArgumentException>(() => RankFusion.ReciprocalRank([List("a")], 60, [1, 2]));
 }
+
+public class MaximalMarginalRelevanceTests
+{
+    [Fact]
+    public void Mmr_ranks_relevance_by_the_fused_score_so_a_keyword_only_hit_keeps_its_place()
+    {
+        // "k" was found by BM25 alone and fused first; it has no stored vector. The vector-only hits are near-duplicates.
+        var fused = new[] { new SearchHit("k", 0.9f), new SearchHit("v1", 0.5f), new SearchHit("v2", 0.4f) };
+        var vectors = new Dictionary<string, ReadOnlyMemory<float>>
+        {
+            ["v1"] = new float[] { 1, 0 },
+            ["v2"] = new float[] { 0.99f, 0.01f },
+        };
+
+        var relevanceOnly = LlmKit.Rag.Hybrid.MaximalMarginalRelevance.Select(fused, vectors, 3, lambda: 1);
+        var diverse = LlmKit.Rag.Hybrid.MaximalMarginalRelevance.Select(fused, vectors, 2, lambda: 0.5);
+
+        Assert.Equal(["k", "v1", "v2"], relevanceOnly.Select(h => h.Id));
+        Assert.Equal("k", diverse[0].Id);
+        Assert.Equal("v1", diverse[1].Id);
+    }
+}

@@ -24,6 +24,10 @@ public class TextAnalyzerTests
     [InlineData("aerodynamics", "aerodynam")]
     [InlineData("experimental", "experiment")]
     [InlineData("is", "is")]
+    [InlineData("1960s", "1960")] // digits are consonants to Porter, as in the reference C and Lucene
+    [InlineData("mp3s", "mp3")]
+    [InlineData("b747", "b747")]
+    [InlineData("café", "café")] // non-ASCII words are left alone
     public void Porter_stems_match_the_reference_implementation(string word, string stem) =>
         Assert.Equal(stem, PorterStemmer.Stem(word));
 
