@@ -39,6 +39,7 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
     private readonly Channel<PendingSettle> _pending = Channel.CreateUnbounded<PendingSettle>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _retrier;
+    private int _disposed;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresBudgetStore"/> class.</summary>
     /// <param name="database">The database.</param>
@@ -197,6 +198,12 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
     /// <returns>A task that completes when done.</returns>
     public async ValueTask DisposeAsync()
     {
+        // DI disposes the instance once per registration that hands it out (the type and IBudgetStore).
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _pending.Writer.TryComplete();
         await _stopping.CancelAsync();
         try

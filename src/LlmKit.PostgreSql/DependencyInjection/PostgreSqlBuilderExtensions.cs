@@ -53,7 +53,7 @@ public static class PostgreSqlBuilderExtensions
             services.AddSingleton<IValidateOptions<PostgreSqlOptions>, PostgreSqlOptionsValidator>();
             services.TryAddSingleton<LlmKitInstrumentation>();
             services.TryAddSingleton(sp => new PostgresInstrumentation(sp.GetService<LlmKitInstrumentation>()));
-            services.AddSingleton(sp => ActivatorUtilities.CreateInstance<PostgresDatabase>(sp));
+            services.AddSingleton(PostgresDatabase.Resolve);
 
             services.AddSingleton<PostgresBudgetStore>();
             services.Replace(ServiceDescriptor.Singleton<IBudgetStore>(sp => sp.GetRequiredService<PostgresBudgetStore>()));

@@ -20,18 +20,10 @@ public sealed class PostgresDatabase : IAsyncDisposable
         DataSource = dataSource;
     }
 
-    [ActivatorUtilitiesConstructor]
-    internal PostgresDatabase(IServiceProvider services, IOptions<PostgreSqlOptions> options)
+    private PostgresDatabase(NpgsqlDataSource dataSource, bool owned)
     {
-        if (services.GetService<NpgsqlDataSource>() is { } registered)
-        {
-            DataSource = registered;
-        }
-        else
-        {
-            _owned = NpgsqlDataSource.Create(options.Value.ConnectionString!);
-            DataSource = _owned;
-        }
+        DataSource = dataSource;
+        _owned = owned ? dataSource : null;
     }
 
     /// <summary>Gets the data source.</summary>
@@ -40,6 +32,12 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>Disposes the data source when it was built from the connection string.</summary>
     /// <returns>A task that completes when it is disposed.</returns>
     public ValueTask DisposeAsync() => _owned?.DisposeAsync() ?? ValueTask.CompletedTask;
+
+    /// <summary>Uses the data source registered in DI, or builds one from the connection string.</summary>
+    internal static PostgresDatabase Resolve(IServiceProvider services) =>
+        services.GetService<NpgsqlDataSource>() is { } registered
+            ? new PostgresDatabase(registered, owned: false)
+            : new PostgresDatabase(NpgsqlDataSource.Create(services.GetRequiredService<IOptions<PostgreSqlOptions>>().Value.ConnectionString!), owned: true);
 
     /// <summary>Describes the server for error messages, without the password.</summary>
     internal string Describe()

@@ -89,6 +89,7 @@ CREATE FUNCTION llmkit.budget_reserve(
 RETURNS TABLE (reservation_id bigint, expires_at timestamptz, denied_budget smallint, limit_value numeric,
                settled numeric, reserved numeric, previous_minute numeric, latest_expiry timestamptz, reclaimed integer)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     v_minute    timestamptz := date_bin('1 minute', p_now, 'epoch'::timestamptz);
     v_day       timestamptz := date_trunc('day', p_now, 'UTC');

@@ -15,6 +15,7 @@ CREATE INDEX rate_limit_windows_minute ON llmkit.rate_limit_windows (minute);
 CREATE FUNCTION llmkit.rate_limit_acquire(p_key text, p_tokens bigint, p_rpm bigint, p_tpm bigint, p_now timestamptz)
 RETURNS TABLE (granted boolean, minute timestamptz, previous_requests bigint, current_requests bigint, previous_tokens bigint, current_tokens bigint)
 LANGUAGE plpgsql AS $$
+#variable_conflict use_column
 DECLARE
     v_minute  timestamptz := date_bin('1 minute', p_now, 'epoch'::timestamptz);
     v_elapsed double precision := extract(epoch FROM p_now - date_bin('1 minute', p_now, 'epoch'::timestamptz)) / 60.0;
@@ -22,6 +23,7 @@ DECLARE
     v_prev_r  bigint;
     v_prev_t  bigint;
 BEGIN
+    -- The output columns share names with the table's; in statements, names mean the table's columns.
     INSERT INTO llmkit.rate_limit_windows (key, minute) VALUES (p_key, v_minute) ON CONFLICT (key, minute) DO NOTHING;
     SELECT * INTO v_cur FROM llmkit.rate_limit_windows w WHERE w.key = p_key AND w.minute = v_minute FOR UPDATE;
     SELECT coalesce(sum(w.requests), 0), coalesce(sum(w.tokens), 0) INTO v_prev_r, v_prev_t
