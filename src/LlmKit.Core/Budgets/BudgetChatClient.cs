@@ -249,7 +249,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
         Count(denial.Budget, "rejected");
         _logger.LogWarning("Budget {Budget} of tenant {Tenant} would be exceeded on client {Client}: limit {Limit}, used {Used}, requested {Requested}.",
             denial.Budget, tenant, _clientName, denial.Limit, denial.Used, denial.Requested);
-        throw new BudgetExceededException(denial.Budget, tenant, requestId, denial.Limit, denial.Used, denial.Requested, denial.ResetsAt, now)
+        throw new BudgetExceededException(denial, tenant, requestId, now)
         {
             Model = model,
         };

@@ -12,6 +12,12 @@ public static class BudgetConstants
     /// </summary>
     public const int DefaultMaxOutputTokens = 4096;
 
+    /// <summary>
+    /// How long a reservation may stay open before a store reclaims it as abandoned: 10 minutes, longer than any
+    /// model call LlmKit's timeouts allow, short enough that a replica killed mid-call frees its tenant's budget soon.
+    /// </summary>
+    public static readonly TimeSpan DefaultReservationLease = TimeSpan.FromMinutes(10);
+
     /// <summary>The length of the sliding token window: one minute.</summary>
     public static readonly TimeSpan TokenWindow = TimeSpan.FromMinutes(1);
 

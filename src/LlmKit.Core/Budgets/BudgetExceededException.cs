@@ -33,6 +33,27 @@ public sealed class BudgetExceededException : LlmException
         RetryAfter = resetsAt is { } at && at > now ? at - now : null;
     }
 
+    /// <summary>Initializes a new instance of the <see cref="BudgetExceededException"/> class from a store's denial.</summary>
+    /// <param name="denial">What the store refused and why.</param>
+    /// <param name="tenant">The tenant.</param>
+    /// <param name="requestId">The caller's request id, if any.</param>
+    /// <param name="now">The current time, to compute <see cref="LlmException.RetryAfter"/>.</param>
+    public BudgetExceededException(BudgetDenial denial, string tenant, string? requestId, DateTimeOffset now)
+        : base(LlmErrorKind.BudgetExceeded, Describe(denial, tenant, requestId))
+    {
+        ArgumentNullException.ThrowIfNull(denial);
+        Budget = denial.Budget;
+        Tenant = tenant;
+        BudgetRequestId = requestId;
+        Limit = denial.Limit;
+        Used = denial.Used;
+        Reserved = denial.Reserved;
+        Requested = denial.Requested;
+        ResetsAt = denial.ResetsAt;
+        IsHeldByReservations = denial.IsHeldByReservations;
+        RetryAfter = denial.ResetsAt is { } at && at > now ? at - now : null;
+    }
+
     /// <summary>Gets the budget that was hit.</summary>
     public BudgetKind Budget { get; }
 
@@ -48,6 +69,15 @@ public sealed class BudgetExceededException : LlmException
     /// <summary>Gets what was already used or reserved in the budget's period.</summary>
     public decimal Used { get; }
 
+    /// <summary>Gets the part of <see cref="Used"/> held by in-flight reservations that have not settled yet.</summary>
+    public decimal Reserved { get; }
+
+    /// <summary>
+    /// Gets whether the budget is only held by in-flight reservations, not spent: the call would fit if they settled at
+    /// nothing, so retrying after <see cref="ResetsAt"/> (when their leases expire at the latest) may succeed.
+    /// </summary>
+    public bool IsHeldByReservations { get; }
+
     /// <summary>Gets what the rejected call would have reserved (its estimated maximum).</summary>
     public decimal Requested { get; }
 
@@ -56,6 +86,20 @@ public sealed class BudgetExceededException : LlmException
     /// next UTC midnight. <see langword="null"/> when the call exceeds the limit on its own or the budget never resets.
     /// </summary>
     public DateTimeOffset? ResetsAt { get; }
+
+    private static string Describe(BudgetDenial denial, string tenant, string? requestId)
+    {
+        string text = Describe(denial.Budget, tenant, requestId, denial.Limit, denial.Used, denial.Requested, denial.IsHeldByReservations ? null : denial.ResetsAt);
+        if (!denial.IsHeldByReservations)
+        {
+            return text;
+        }
+
+        string unit = denial.Budget == BudgetKind.TokensPerMinute ? " tokens" : " USD";
+        string frees = denial.ResetsAt is { } at ? $" It frees by {at.ToString("O", CultureInfo.InvariantCulture)} at the latest." : string.Empty;
+        return text.Replace(" This call exceeds the limit on its own.", string.Empty, StringComparison.Ordinal) + string.Create(CultureInfo.InvariantCulture,
+            $" The budget is not spent: {denial.Reserved}{unit} of it are held by calls still in flight, and this call fits once they settle.{frees}");
+    }
 
     private static string Describe(BudgetKind budget, string tenant, string? requestId, decimal limit, decimal used, decimal requested, DateTimeOffset? resetsAt)
     {

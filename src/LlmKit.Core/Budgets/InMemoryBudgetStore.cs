@@ -6,6 +6,10 @@ namespace LlmKit.Budgets;
 /// Budget state in process memory: one lock per tenant, a sliding token window, a per-UTC-day cost and per-request
 /// costs. Thread-safe; for one app instance (several instances need a shared store).
 /// </summary>
+/// <remarks>
+/// Reservations whose lease has expired are reclaimed lazily, when the tenant's next reservation is checked, and
+/// counted in <see cref="ReclaimedCount"/>.
+/// </remarks>
 public sealed class InMemoryBudgetStore : IBudgetStore
 {
     /// <summary>How long a request id's spend is remembered after its last call: one day.</summary>
@@ -13,6 +17,10 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 
     private readonly ConcurrentDictionary<string, TenantState> _tenants = new(StringComparer.Ordinal);
     private long _nextId;
+    private long _reclaimed;
+
+    /// <summary>Gets how many reservations were reclaimed because their lease expired before they were settled.</summary>
+    public long ReclaimedCount => Interlocked.Read(ref _reclaimed);
 
     /// <inheritdoc />
     public ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
@@ -22,12 +30,16 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         var state = _tenants.GetOrAdd(request.Tenant, static _ => new TenantState());
         lock (state)
         {
-            state.Advance(request.Now);
+            Interlocked.Add(ref _reclaimed, state.Advance(request.Now));
             var limits = request.Limits;
             if (limits.TokensPerMinute is { } tokenLimit && state.WindowTokens + request.Tokens > tokenLimit)
             {
-                return Deny(new BudgetDenial(BudgetKind.TokensPerMinute, tokenLimit, state.WindowTokens, request.Tokens,
-                    state.WindowFreesAt(state.WindowTokens + request.Tokens - tokenLimit, request.Tokens <= tokenLimit)));
+                var denial = new BudgetDenial(BudgetKind.TokensPerMinute, tokenLimit, state.WindowTokens, request.Tokens,
+                    state.WindowFreesAt(state.WindowTokens + request.Tokens - tokenLimit, request.Tokens <= tokenLimit))
+                {
+                    Reserved = state.ReservedWindowTokens,
+                };
+                return Deny(state.WithLeaseBound(denial));
             }
 
             if (limits.CostPerDay is { } dayLimit && state.DayCost + request.Cost > dayLimit)
@@ -35,7 +47,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                 DateTimeOffset? midnight = request.Cost <= dayLimit
                     ? new DateTimeOffset(state.Day.AddDays(1).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero)
                     : null;
-                return Deny(new BudgetDenial(BudgetKind.CostPerDay, dayLimit, state.DayCost, request.Cost, midnight));
+                var denial = new BudgetDenial(BudgetKind.CostPerDay, dayLimit, state.DayCost, request.Cost, midnight) { Reserved = state.ReservedDayCost };
+                return Deny(state.WithLeaseBound(denial));
             }
 
             RequestSpend? spend = null;
@@ -48,8 +61,12 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                 }
             }
 
+            ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(request.Lease, TimeSpan.Zero, nameof(request));
             var reservation = new BudgetReservation(Interlocked.Increment(ref _nextId), request.Tenant, request.RequestId,
-                request.Tokens, request.Cost, request.Now);
+                request.Tokens, request.Cost, request.Now)
+            {
+                ExpiresAt = request.Now + request.Lease,
+            };
             state.Add(reservation, spend);
             return ValueTask.FromResult(new BudgetReservationResult(reservation, null));
         }
@@ -87,7 +104,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 
         lock (state)
         {
-            state.Advance(now);
+            Interlocked.Add(ref _reclaimed, state.Advance(now));
             return (state.WindowTokens, state.DayCost, state.Open.Count);
         }
     }
@@ -127,6 +144,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         }
     }
 
+    private sealed record OpenReservation(BudgetReservation Reservation, WindowEntry Entry);
+
     private sealed class WindowEntry(DateTimeOffset at, long tokens)
     {
         public DateTimeOffset At { get; } = at;
@@ -147,6 +166,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     private sealed class TenantState
     {
         private readonly Queue<WindowEntry> _window = new();
+        private readonly PriorityQueue<long, DateTimeOffset> _leases = new();
+        private readonly Dictionary<long, OpenReservation> _reclaimed = [];
         private int _reservationsSincePrune;
 
         public long WindowTokens { get; private set; }
@@ -155,12 +176,32 @@ public sealed class InMemoryBudgetStore : IBudgetStore
 
         public decimal DayCost { get; private set; }
 
-        public Dictionary<long, WindowEntry> Open { get; } = [];
+        /// <summary>Gets the tokens of <see cref="WindowTokens"/> that open reservations hold.</summary>
+        public long ReservedWindowTokens => Open.Values.Where(o => o.Entry.InWindow).Sum(o => o.Entry.Tokens);
+
+        /// <summary>Gets the cost of <see cref="DayCost"/> that open reservations made today hold.</summary>
+        public decimal ReservedDayCost => Open.Values.Where(o => DateOnly.FromDateTime(o.Reservation.ReservedAt.UtcDateTime) == Day).Sum(o => o.Reservation.Cost);
+
+        public Dictionary<long, OpenReservation> Open { get; } = [];
 
         public Dictionary<string, RequestSpend> Requests { get; } = new(StringComparer.Ordinal);
 
-        public void Advance(DateTimeOffset now)
+        /// <summary>Moves the windows to <paramref name="now"/> and reclaims expired reservations; returns how many.</summary>
+        public int Advance(DateTimeOffset now)
         {
+            int reclaimed = 0;
+            while (_leases.TryPeek(out long id, out var expiresAt) && expiresAt <= now)
+            {
+                _leases.Dequeue();
+                if (Open.Remove(id, out var open))
+                {
+                    // Abandoned: its caller died or forgot it. Free what it held; a late settle still records the usage.
+                    Unreserve(open);
+                    _reclaimed[id] = open;
+                    reclaimed++;
+                }
+            }
+
             var cutoff = now - BudgetConstants.TokenWindow;
             while (_window.TryPeek(out var oldest) && oldest.At <= cutoff)
             {
@@ -181,6 +222,14 @@ public sealed class InMemoryBudgetStore : IBudgetStore
             if (++_reservationsSincePrune >= 1024)
             {
                 _reservationsSincePrune = 0;
+                foreach (var (id, open) in _reclaimed)
+                {
+                    if (now - open.Reservation.ReservedAt > RequestRetention)
+                    {
+                        _reclaimed.Remove(id);
+                    }
+                }
+
                 foreach (var (id, spend) in Requests)
                 {
                     if (now - spend.LastSeen > RequestRetention)
@@ -189,6 +238,23 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                     }
                 }
             }
+
+            return reclaimed;
+        }
+
+        /// <summary>
+        /// Bounds when a budget that open reservations only hold frees up: by the time the last of them expires, at
+        /// the latest (sooner when they settle).
+        /// </summary>
+        public BudgetDenial WithLeaseBound(BudgetDenial denial)
+        {
+            if (!denial.IsHeldByReservations || Open.Count == 0)
+            {
+                return denial;
+            }
+
+            var latest = Open.Values.Max(o => o.Reservation.ExpiresAt);
+            return denial with { ResetsAt = denial.ResetsAt is { } at && at < latest ? at : latest };
         }
 
         /// <summary>Returns when enough tokens leave the window to free <paramref name="excess"/> of them.</summary>
@@ -216,7 +282,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         {
             var entry = new WindowEntry(reservation.ReservedAt, reservation.Tokens);
             _window.Enqueue(entry);
-            Open.Add(reservation.Id, entry);
+            Open.Add(reservation.Id, new OpenReservation(reservation, entry));
+            _leases.Enqueue(reservation.Id, reservation.ExpiresAt);
             WindowTokens += reservation.Tokens;
             DayCost += reservation.Cost;
             if (reservation.RequestId is { } requestId)
@@ -235,25 +302,51 @@ public sealed class InMemoryBudgetStore : IBudgetStore
         public void Replace(BudgetReservation reservation, long tokens, decimal cost)
         {
             // Removing from Open first makes a second settle or release of the same reservation a no-op.
-            if (!Open.Remove(reservation.Id, out var entry))
+            if (Open.Remove(reservation.Id, out var open))
+            {
+                Unreserve(open);
+            }
+            else if (!_reclaimed.Remove(reservation.Id, out open))
             {
                 return;
             }
 
+            // Reserved amounts are gone; what the call actually used counts where the reservation did.
+            var entry = open.Entry;
             if (entry.InWindow)
             {
-                WindowTokens += tokens - entry.Tokens;
+                WindowTokens += tokens;
                 entry.Tokens = tokens;
             }
 
             if (DateOnly.FromDateTime(reservation.ReservedAt.UtcDateTime) == Day)
             {
-                DayCost += cost - reservation.Cost;
+                DayCost += cost;
             }
 
             if (reservation.RequestId is { } requestId && Requests.TryGetValue(requestId, out var spend))
             {
-                spend.Cost += cost - reservation.Cost;
+                spend.Cost += cost;
+            }
+        }
+
+        private void Unreserve(OpenReservation open)
+        {
+            var (reservation, entry) = open;
+            if (entry.InWindow)
+            {
+                WindowTokens -= entry.Tokens;
+                entry.Tokens = 0;
+            }
+
+            if (DateOnly.FromDateTime(reservation.ReservedAt.UtcDateTime) == Day)
+            {
+                DayCost -= reservation.Cost;
+            }
+
+            if (reservation.RequestId is { } requestId && Requests.TryGetValue(requestId, out var spend))
+            {
+                spend.Cost -= reservation.Cost;
             }
         }
     }
