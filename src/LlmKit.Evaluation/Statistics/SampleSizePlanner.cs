@@ -28,9 +28,11 @@ public sealed record SamplePlan(int Cases, int Repetitions)
 /// and pick the cheapest.
 /// </para>
 /// <para>
-/// Sizes come from the normal approximation of the tests LlmKit runs (the clustered Wilson bound for a pass rate,
-/// the sign-flip test for a paired difference) and are rounded up. For a regression the candidate is assumed to lose
-/// the same amount on every case; a drop concentrated on a few cases needs more cases than planned.
+/// Pass-rate plans come from the normal approximation of the clustered Wilson bound. Regression plans use the exact
+/// power of the McNemar test for one run per case, and otherwise the normal approximation checked (and grown) by a
+/// seeded simulation of the sign-flip test the gate runs, because coarse per-case rates make that test conservative.
+/// For a regression the candidate is assumed to lose the same amount on every case; a drop concentrated on a few
+/// cases needs more cases than planned.
 /// </para>
 /// </remarks>
 public static class SampleSizePlanner
@@ -87,7 +89,57 @@ public static class SampleSizePlanner
         double withinBaseline = p * (1 - p) - betweenCase;
         double withinCandidate = Math.Max(0, q * (1 - q) - betweenCase);
         double sd = Math.Sqrt((withinBaseline + withinCandidate) / repetitions);
-        return new SamplePlan(CasesForDifference(sd, drop, margin, confidence, power), repetitions);
+        int cases = CasesForDifference(sd, drop, margin, confidence, power);
+        if (repetitions == 1 && margin == 0)
+        {
+            // One pass/fail run per case is the exact McNemar test, whose discreteness costs power the normal
+            // approximation does not see; search upwards with its exact power instead.
+            double discordant = p + q - 2 * (betweenCase + p * p - drop * p);
+            while (ExactMcNemarPower(cases, discordant, drop, 1 - confidence) < power)
+            {
+                cases++;
+            }
+        }
+        else if (Concentration(p, drop, rho) > 0)
+        {
+            // Pass rates over a few repetitions are coarse (multiples of 1/m), so the exact sign-flip test is
+            // conservative and the normal approximation over-promises. Check the plan by simulating the model above
+            // with the very test the gate runs, and search for the smallest size that reaches the power with a point
+            // to spare for the simulation's own error.
+            double target = Math.Min(0.999, power + 0.01);
+            bool Enough(int k) => SimulatedPower(k, repetitions, p, drop, rho, margin, 1 - confidence) >= target;
+            int low, high;
+            if (Enough(cases))
+            {
+                high = cases;
+                low = Math.Max(1, (int)(cases * 0.9));
+                while (low > 1 && Enough(low))
+                {
+                    high = low;
+                    low = Math.Max(1, (int)(low * 0.9));
+                }
+            }
+            else
+            {
+                low = cases;
+                high = (int)Math.Ceiling(cases * 1.1) + 1;
+                while (!Enough(high))
+                {
+                    low = high;
+                    high = (int)Math.Ceiling(high * 1.1) + 1;
+                }
+            }
+
+            while (high - low > 1)
+            {
+                int middle = (low + high) / 2;
+                (low, high) = Enough(middle) ? (low, middle) : (middle, high);
+            }
+
+            cases = Math.Max(2, high);
+        }
+
+        return new SamplePlan(cases, repetitions);
     }
 
     /// <summary>
@@ -111,12 +163,90 @@ public static class SampleSizePlanner
     private static int CasesForDifference(double sd, double drop, double margin, double confidence, double power)
     {
         // The sign-flip statistic's null variance is the mean square of the shifted differences, σ² + (δ − m)²; its
-        // mean under the alternative is −(δ − m) per case.
+        // mean under the alternative is −(δ − m) per case. Student t quantiles on cases − 1 degrees of freedom (found
+        // by iterating) stand in for z, because at 20–50 cases the normal approximation promises more power than the
+        // permutation test delivers.
         double effect = drop - margin;
-        double zAlpha = Distributions.NormalQuantile(confidence), zBeta = Distributions.NormalQuantile(power);
-        double cases = Math.Pow((zAlpha * Math.Sqrt(sd * sd + effect * effect) + zBeta * sd) / effect, 2);
-        return Math.Max(2, (int)Math.Ceiling(cases - 1e-9));
+        int cases = 2;
+        for (int i = 0; i < 50; i++)
+        {
+            double tAlpha = Distributions.StudentTQuantile(confidence, Math.Max(1, cases - 1));
+            double tBeta = Distributions.StudentTQuantile(power, Math.Max(1, cases - 1));
+            int next = Math.Max(2, (int)Math.Ceiling(Math.Pow((tAlpha * Math.Sqrt(sd * sd + effect * effect) + tBeta * sd) / effect, 2) - 1e-9));
+            if (next == cases)
+            {
+                break;
+            }
+
+            cases = next;
+        }
+
+        return cases;
     }
+
+    // The simulated power of the gate under the planning model: case rates on [δ, 1] with mean p and the between-case
+    // variance ρ·p(1 − p), the candidate δ lower on every case (possible while Concentration is positive).
+    private static double Concentration(double p, double drop, double rho)
+    {
+        double scale = 1 - drop, mean = (p - drop) / scale;
+        double variance = rho * p * (1 - p) / (scale * scale);
+        return variance > 0 ? mean * (1 - mean) / variance - 1 : double.PositiveInfinity;
+    }
+
+    private static double SimulatedPower(int cases, int repetitions, double p, double drop, double rho, double margin, double alpha)
+    {
+        const int Simulations = 2000;
+        double scale = 1 - drop, mean = (p - drop) / scale;
+        double concentration = Concentration(p, drop, rho);
+
+        var random = new RandomVariates(StatisticsConstants.DefaultSeed);
+        var differences = new double[cases];
+        int caught = 0;
+        for (int run = 0; run < Simulations; run++)
+        {
+            for (int i = 0; i < cases; i++)
+            {
+                double rate = double.IsPositiveInfinity(concentration) ? p : drop + scale * random.Beta(mean * concentration, (1 - mean) * concentration);
+                differences[i] = (random.Binomial(repetitions, rate - drop) - random.Binomial(repetitions, rate)) / (double)repetitions + margin;
+            }
+
+            caught += SignFlipTest.Test(differences, 1000, run).PValueBelow <= alpha ? 1 : 0;
+        }
+
+        return (double)caught / Simulations;
+    }
+
+    // Power of the one-sided exact McNemar test with `cases` pairs, a discordant-pair probability ψ and a drop δ:
+    // the discordant count is Binomial(cases, ψ) and, given it, the candidate's wins are Binomial(n, (ψ − δ) / 2ψ).
+    private static double ExactMcNemarPower(int cases, double discordant, double drop, double alpha)
+    {
+        double winShare = (discordant - drop) / (2 * discordant), power = 0;
+        for (int n = 1; n <= cases; n++)
+        {
+            double pN = Math.Exp(LogBinomialProbability(n, cases, discordant));
+            if (pN < 1e-15)
+            {
+                continue;
+            }
+
+            // The largest win count the test rejects at: P(Binomial(n, ½) ≤ c) ≤ α.
+            int critical = -1;
+            while (critical + 1 <= n && Distributions.BinomialCdf(critical + 1, n, 0.5) <= alpha)
+            {
+                critical++;
+            }
+
+            if (critical >= 0)
+            {
+                power += pN * Distributions.BinomialCdf(critical, n, winShare);
+            }
+        }
+
+        return power;
+    }
+
+    private static double LogBinomialProbability(int k, int n, double p) =>
+        Distributions.LogGamma(n + 1) - Distributions.LogGamma(k + 1) - Distributions.LogGamma(n - k + 1) + k * Math.Log(p) + (n - k) * Math.Log(1 - p);
 
     private static (double ZAlpha, double ZBeta) Quantiles(double confidence, double power, int repetitions, double rho)
     {

@@ -10,7 +10,9 @@ namespace LlmKit.Evaluation.Statistics;
 /// The upward test weighs p = bar + δ against p = bar, the downward test p = bar − δ against p = bar, where δ is the
 /// indifference zone. A rate exactly at the bar is called <see cref="SequentialDecision.Above"/> (or
 /// <see cref="SequentialDecision.Below"/>) with probability at most about 1 − confidence each; a rate δ away from
-/// the bar is called correctly with probability about <c>power</c>. A clear case stops after far fewer trials than
+/// the bar is called correctly with probability about <c>power</c>. The boundaries are set so that Wald's inequalities
+/// bound the error rates by the stated ones (not merely approximate them), apart from the rare runs that reach the
+/// trial limit. A clear case stops after far fewer trials than
 /// the fixed-size design with the same error rates needs (<see cref="FixedSampleTrials"/>); that saving is the
 /// point.
 /// </para>
@@ -52,9 +54,12 @@ public sealed class SequentialPassRateTest
         Indifference = indifference;
         Confidence = confidence;
         Power = power;
+        // Wald's boundaries ln((1 − β)/α) and ln(β/(1 − α)) only bound the error rates by α/(1 − β) and β/(1 − α);
+        // solving for the α*, β* whose bounds are the stated rates makes them guarantees (at a few more trials).
         double alpha = 1 - confidence, beta = 1 - power;
-        _upperBoundary = Math.Log((1 - beta) / alpha);
-        _lowerBoundary = Math.Log(beta / (1 - alpha));
+        double alphaStar = alpha * (1 - beta) / (1 - alpha * beta), betaStar = beta * (1 - alpha) / (1 - alpha * beta);
+        _upperBoundary = Math.Log((1 - betaStar) / alphaStar);
+        _lowerBoundary = Math.Log(betaStar / (1 - alphaStar));
         double high = bar + indifference, low = bar - indifference;
         _upPass = Math.Log(high / bar);
         _upFail = Math.Log((1 - high) / (1 - bar));

@@ -13,7 +13,8 @@ public readonly record struct SignFlipResult(double PValueBelow, double PValueAb
 /// </summary>
 /// <remarks>
 /// When every non-zero difference has the same size (pass/fail outcomes, one run per case) the null distribution is
-/// binomial and the test is the exact McNemar test. With up to <see cref="StatisticsConstants.ExactSignFlipLimit"/>
+/// binomial and the test is the exact McNemar test. When the differences are multiples of a common step (pass rates
+/// over a few repetitions: multiples of 1/m) the exact distribution is computed by convolution. Otherwise, with up to <see cref="StatisticsConstants.ExactSignFlipLimit"/>
 /// non-zero differences every sign pattern is enumerated; above that, random flips give a Monte Carlo p-value
 /// (1 + hits)/(1 + flips), which is itself a valid p-value.
 /// </remarks>
@@ -50,6 +51,11 @@ public static class SignFlipTest
                 Distributions.BinomialCdf(atMost, n, 0.5),
                 1 - Distributions.BinomialCdf(atLeast - 1, n, 0.5),
                 "exact McNemar (binomial sign test)");
+        }
+
+        if (TryLattice(values, observed) is { } exact)
+        {
+            return exact;
         }
 
         if (values.Length <= StatisticsConstants.ExactSignFlipLimit)
@@ -95,5 +101,62 @@ public static class SignFlipTest
             (1.0 + hitsBelow) / (1 + permutations),
             (1.0 + hitsAbove) / (1 + permutations),
             $"sign-flip permutation ({permutations:N0} random flips)");
+    }
+
+    // Differences that are multiples of 1/L for a small L (pass rates over L repetitions) take few distinct sums, so
+    // the exact null distribution is a convolution over integer sums: n · (range) steps instead of 2^n patterns.
+    private static SignFlipResult? TryLattice(double[] values, double observed)
+    {
+        const int MaxStep = 60, MaxRange = 200_000;
+        for (int step = 1; step <= MaxStep; step++)
+        {
+            var units = new int[values.Length];
+            long total = 0;
+            bool onLattice = true;
+            for (int i = 0; i < values.Length && onLattice; i++)
+            {
+                double scaled = values[i] * step;
+                units[i] = (int)Math.Round(scaled);
+                onLattice = Math.Abs(scaled - units[i]) < 1e-7 && units[i] > 0;
+                total += units[i];
+            }
+
+            if (!onLattice || total > MaxRange)
+            {
+                continue;
+            }
+
+            int offset = (int)total;
+            var distribution = new double[2 * offset + 1];
+            distribution[offset] = 1;
+            var next = new double[distribution.Length];
+            foreach (int unit in units)
+            {
+                Array.Clear(next);
+                for (int s = 0; s < distribution.Length; s++)
+                {
+                    double mass = distribution[s];
+                    if (mass != 0)
+                    {
+                        next[s + unit] += 0.5 * mass;
+                        next[s - unit] += 0.5 * mass;
+                    }
+                }
+
+                (distribution, next) = (next, distribution);
+            }
+
+            int at = (int)Math.Round(observed * step) + offset;
+            double below = 0, above = 0;
+            for (int s = 0; s < distribution.Length; s++)
+            {
+                below += s <= at ? distribution[s] : 0;
+                above += s >= at ? distribution[s] : 0;
+            }
+
+            return new SignFlipResult(Math.Min(1, below), Math.Min(1, above), "exact sign-flip permutation");
+        }
+
+        return null;
     }
 }
