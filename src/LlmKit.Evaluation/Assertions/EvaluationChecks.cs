@@ -71,10 +71,10 @@ public static class EvaluationChecks
             ?? throw new InvalidOperationException($"No trial of run '{run.Name}' measured '{metric}'. Metrics measured: {string.Join(", ", run.MetricNames)}.");
         var c = CultureInfo.InvariantCulture;
         string numbers = string.Create(c, $"mean {metric} {interval.Estimate:0.###}, one-sided {confidence:0.#%} bounds [{interval.Lower:0.###}, {interval.Upper:0.###}] (cluster bootstrap over cases)");
-        var (outcome, text) = interval.Lower >= bar ? (EvaluationOutcome.Passed, $"Passed: {metric} is at least {bar:0.###} with {confidence:0.#%} confidence: {numbers}.")
-            : interval.Upper < bar ? (EvaluationOutcome.Failed, $"Failed: {metric} is below {bar:0.###} with {confidence:0.#%} confidence: {numbers}.")
-            : (EvaluationOutcome.Inconclusive, $"Inconclusive — run more: the data cannot tell whether {metric} reaches {bar:0.###} at {confidence:0.#%} confidence: {numbers}.");
-        return new MetricVerdict(outcome, string.Create(c, $"{text}"), run, metric, bar, confidence, interval);
+        var (outcome, text) = interval.Lower >= bar ? (EvaluationOutcome.Passed, string.Create(c, $"Passed: {metric} is at least {bar:0.###} with {confidence:0.#%} confidence: {numbers}."))
+            : interval.Upper < bar ? (EvaluationOutcome.Failed, string.Create(c, $"Failed: {metric} is below {bar:0.###} with {confidence:0.#%} confidence: {numbers}."))
+            : (EvaluationOutcome.Inconclusive, string.Create(c, $"Inconclusive — run more: the data cannot tell whether {metric} reaches {bar:0.###} at {confidence:0.#%} confidence: {numbers}."));
+        return new MetricVerdict(outcome, text, run, metric, bar, confidence, interval);
     }
 
     /// <summary>
@@ -89,8 +89,9 @@ public static class EvaluationChecks
     /// <param name="margin">The drop tolerated, in the metric's units (0.05 = five points of pass rate); above 0.</param>
     /// <param name="metric">The metric; the pass rate by default.</param>
     /// <param name="confidence">The one-sided confidence: at no change the gate fails at most 1 − confidence of the time.</param>
+    /// <param name="updateBaseline">Whether to record the run as the baseline instead; <see langword="null"/> reads <c>LLMKIT_UPDATE_BASELINES</c>.</param>
     /// <returns>The verdict.</returns>
-    public static RegressionVerdict NoWorseThan(this EvaluationRunResult run, string baselinePath, double margin, string metric = EvaluationRunResult.PassMetric, double confidence = 0.95)
+    public static RegressionVerdict NoWorseThan(this EvaluationRunResult run, string baselinePath, double margin, string metric = EvaluationRunResult.PassMetric, double confidence = 0.95, bool? updateBaseline = null)
     {
         ArgumentNullException.ThrowIfNull(run);
         ArgumentException.ThrowIfNullOrEmpty(baselinePath);
@@ -101,7 +102,7 @@ public static class EvaluationChecks
         }
 
         var c = CultureInfo.InvariantCulture;
-        if (EvaluationBaseline.UpdateRequested)
+        if (updateBaseline ?? EvaluationBaseline.UpdateRequested)
         {
             EvaluationBaseline.FromRun(run).Save(baselinePath);
             return new RegressionVerdict(EvaluationOutcome.Passed, $"Baseline recorded: {baselinePath} ({EvaluationBaseline.UpdateEnvironmentVariable} is set). Review and commit it.", run, baselinePath, null, true);

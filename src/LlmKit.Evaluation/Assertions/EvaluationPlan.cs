@@ -127,12 +127,12 @@ public sealed class EvaluationPlan<TInput, TExpected, TOutput>
             $"{summary.Trials} trials (a fixed-size test needs {summary.FixedSampleTrials}; saved {summary.Saving:P0}), observed pass rate {estimate.Interval.Estimate:0.###}");
         var (outcome, text) = summary.Decision switch
         {
-            SequentialDecision.Above => (EvaluationOutcome.Passed, $"Passed: the pass rate is above {bar:0.###} (sequential test, {confidence:0.#%} confidence) after {numbers}."),
-            SequentialDecision.Below => (EvaluationOutcome.Failed, $"Failed: the pass rate is below {bar:0.###} (sequential test, {confidence:0.#%} confidence) after {numbers}."),
-            SequentialDecision.NearTheBar => (EvaluationOutcome.Inconclusive, $"Inconclusive — the pass rate is within {indifference:0.###} of {bar:0.###}: neither clearly above nor below after {numbers}. Narrow the indifference zone to decide."),
-            _ => (EvaluationOutcome.Inconclusive, $"Inconclusive — run more: no decision after {numbers} ({run.StopReason})."),
+            SequentialDecision.Above => (EvaluationOutcome.Passed, FormattableString.Invariant($"Passed: the pass rate is above {bar:0.###} (sequential test, {confidence:0.#%} confidence) after {numbers}.")),
+            SequentialDecision.Below => (EvaluationOutcome.Failed, FormattableString.Invariant($"Failed: the pass rate is below {bar:0.###} (sequential test, {confidence:0.#%} confidence) after {numbers}.")),
+            SequentialDecision.NearTheBar => (EvaluationOutcome.Inconclusive, FormattableString.Invariant($"Inconclusive — the pass rate is within {indifference:0.###} of {bar:0.###}: neither clearly above nor below after {numbers}. Narrow the indifference zone to decide.")),
+            _ => (EvaluationOutcome.Inconclusive, FormattableString.Invariant($"Inconclusive — run more: no decision after {numbers} ({run.StopReason}).")),
         };
-        var verdict = new PassRateVerdict(outcome, FormattableString.Invariant($"{text}"), run, bar, confidence, estimate);
+        var verdict = new PassRateVerdict(outcome, text, run, bar, confidence, estimate);
         verdict.ThrowIfNotPassed();
         return run;
     }

@@ -63,7 +63,10 @@ public sealed record JudgeAgreement(string Metric, int Trials, int Cases, Cluste
     }
 
     /// <inheritdoc />
-    public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"judge '{Metric}' vs people on {Cases} cases ({Trials} trials): agreement {Agreement?.Interval.ToString() ?? "n/a"}, Cohen's kappa {Kappa:0.00}" +
-        (ScoreMeanAbsoluteError is { } mae ? $", mean score error {mae:0.00} on 1–5" : string.Empty));
+    public override string ToString()
+    {
+        string scores = ScoreMeanAbsoluteError is { } mae ? string.Create(CultureInfo.InvariantCulture, $", mean score error {mae:0.00} on 1–5") : string.Empty;
+        return string.Create(CultureInfo.InvariantCulture,
+            $"judge '{Metric}' vs people on {Cases} cases ({Trials} trials): agreement {Agreement?.Interval.ToString() ?? "n/a"}, Cohen's kappa {Kappa:0.00}{scores}");
+    }
 }

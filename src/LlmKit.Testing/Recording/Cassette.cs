@@ -45,6 +45,30 @@ public sealed class Cassette
     /// <summary>Gets the cassette's title.</summary>
     public string? Title => (string?)_root["title"];
 
+    /// <summary>
+    /// Gets or sets what the recorded chat client said about itself (its <c>ChatClientMetadata</c> and LlmKit
+    /// capabilities), as JSON: a replay must report the same, or features that adapt to the client (structured
+    /// output's strategy) would send different requests. Written by <see cref="RecordingChatClient"/>.
+    /// </summary>
+    public JsonObject? Client
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _root["client"]?.DeepClone() as JsonObject;
+            }
+        }
+
+        set
+        {
+            lock (_gate)
+            {
+                _root["client"] = value?.DeepClone();
+            }
+        }
+    }
+
     /// <summary>Gets the interactions, in recorded order.</summary>
     public IReadOnlyList<CassetteInteraction> Interactions
     {
