@@ -12,7 +12,7 @@ public sealed class ConfigurationReferenceTests
 {
     private static readonly string[] AssemblyNames =
     [
-        "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing",
+        "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing", "LlmKit.Evaluation",
     ];
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>

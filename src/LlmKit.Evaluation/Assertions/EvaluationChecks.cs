@@ -37,15 +37,17 @@ public static class EvaluationChecks
             return new PassRateVerdict(EvaluationOutcome.Failed, string.Create(c, $"Failed: the pass rate is below {bar:0.###} with {confidence:0.#%} confidence: {numbers}.{Failures(run)}"), run, bar, confidence, estimate);
         }
 
-        string advice = string.Empty;
-        if (interval.Estimate > bar && interval.Estimate < 1)
+        string advice;
+        if (interval.Estimate > bar)
         {
+            // A perfect record cannot be planned for (a rate of 1 needs no test); plan for halfway between bar and 1.
+            double expected = interval.Estimate < 1 ? interval.Estimate : (1 + bar) / 2;
             int repetitions = Math.Max(1, run.Repetitions);
-            double icc = repetitions > 1 ? Math.Clamp((estimate.DesignEffect - 1) / (repetitions - 1), 0, 1) : 0.3;
-            var plan = SampleSizePlanner.ForPassRate(interval.Estimate, bar, repetitions, icc, confidence);
-            advice = string.Create(c, $" If the rate really is {interval.Estimate:0.###}, about {plan} would show it (80% power).");
+            double icc = repetitions > 1 && estimate.DesignEffect is > 0 and < double.PositiveInfinity ? Math.Clamp((estimate.DesignEffect - 1) / (repetitions - 1), 0, 1) : 0.3;
+            var plan = SampleSizePlanner.ForPassRate(expected, bar, repetitions, icc, confidence);
+            advice = string.Create(c, $" If the rate really is {expected:0.###}, about {plan} would show it (80% power).");
         }
-        else if (interval.Estimate <= bar)
+        else
         {
             advice = " The estimate is at or below the bar; more cases would likely show a failure.";
         }
