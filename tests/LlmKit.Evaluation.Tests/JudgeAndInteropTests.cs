@@ -1,3 +1,4 @@
+using LlmKit.ChatCompletion;
 using LlmKit.Evaluation.Datasets;
 using LlmKit.Evaluation.Evaluators;
 using LlmKit.Evaluation.Interop;
@@ -11,10 +12,13 @@ namespace LlmKit.Evaluation.Tests;
 
 public sealed class JudgeAndInteropTests
 {
+    // A judge model that honours JSON-schema response formats, so its verdict arrives as text.
+    private static readonly ChatClientCapabilities JsonSchemaOutput = new() { SupportsJsonSchemaResponseFormat = true };
+
     [Fact]
     public async Task The_judge_scores_against_the_cases_rubric_through_validated_structured_output()
     {
-        var judge = new ScriptedChatClient()
+        var judge = new ScriptedChatClient { Capabilities = JsonSchemaOutput }
             .EnqueueText("""{"reasons":"Names Paris, the capital.","score":7}""")  // out of range: fed back and fixed
             .EnqueueText("""{"reasons":"Names Paris, the capital.","score":5}""");
         var evaluation = new EvaluationCase<string, object?> { Id = "q1", Input = "Capital of France?", Rubric = "Names the capital city." };
@@ -30,7 +34,7 @@ public sealed class JudgeAndInteropTests
     [Fact]
     public async Task A_judge_that_gives_no_valid_verdict_yields_a_missing_value_not_an_invented_score()
     {
-        var judge = new ScriptedChatClient().Enqueue(ScriptedTurn.FromRefusal("I won't grade this."));
+        var judge = new ScriptedChatClient { Capabilities = JsonSchemaOutput }.Enqueue(ScriptedTurn.FromRefusal("I won't grade this."));
         var evaluation = new EvaluationCase<string, object?> { Id = "q1", Input = "x", Rubric = "r" };
 
         var score = Assert.Single(await new LlmJudgeEvaluator<string>(judge).EvaluateAsync(new TrialContext<string, object?>(evaluation, 0), "y", default));

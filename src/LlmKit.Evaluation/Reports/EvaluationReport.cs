@@ -174,12 +174,12 @@ public sealed class EvaluationReport
         var baselineByTag = _baseline is null ? null : BaselinePassRates(_baseline);
         foreach (var (tag, estimate) in _run.PassRateByTag(_confidence))
         {
-            rows.Add(new Charts.IntervalRow(tag, estimate.Interval, baselineByTag?.GetValueOrDefault(tag)));
+            rows.Add(new Charts.IntervalRow(tag, estimate.Interval, baselineByTag is not null && baselineByTag.TryGetValue(tag, out var before) ? before : null));
         }
 
         if (baselineByTag is not null)
         {
-            rows[0] = rows[0] with { Baseline = baselineByTag.GetValueOrDefault(string.Empty) };
+            rows[0] = rows[0] with { Baseline = baselineByTag.TryGetValue(string.Empty, out var all) ? all : null };
         }
 
         html.AppendLine(c, $"<h2>Pass rate by tag</h2><p>Bars are the pass rate, whiskers its {_confidence:0.#%} interval (clustered by case){(_baseline is null ? "" : "; the grey bar above each is the baseline")}.</p>");

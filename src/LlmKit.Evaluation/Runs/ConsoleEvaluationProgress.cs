@@ -15,12 +15,20 @@ public sealed class ConsoleEvaluationProgress(TextWriter? output = null, bool? r
     private readonly bool _redraw = redraw ?? (output is null && !Console.IsOutputRedirected);
     private readonly Lock _gate = new();
     private int _lastDecile = -1;
+    private int _lastCompleted = -1;
 
     /// <inheritdoc />
     public void Report(EvaluationProgress value)
     {
         lock (_gate)
         {
+            // Trials finish concurrently, so snapshots can arrive out of order; an older one would move the bar back.
+            if (value.Completed <= _lastCompleted)
+            {
+                return;
+            }
+
+            _lastCompleted = value.Completed;
             int decile = value.Total == 0 ? 10 : value.Completed * 10 / value.Total;
             if (!_redraw && decile == _lastDecile && value.Completed != value.Total)
             {
