@@ -59,7 +59,7 @@ internal sealed class CassetteReplayer
 
     private string Closest(string method, string url, JsonNode? body)
     {
-        string sent = RequestKey.CanonicalBody(body);
+        string sent = Readable(RequestKey.CanonicalBody(body));
         var candidates = _all.Where(i => i.Request.Method.Equals(method, StringComparison.OrdinalIgnoreCase) && i.Request.Url == url).ToArray();
         if (candidates.Length == 0)
         {
@@ -68,11 +68,24 @@ internal sealed class CassetteReplayer
 
         // The recorded body sharing the longest prefix with the sent one, and where they part.
         var (best, prefix) = candidates
-            .Select(i => (Body: RequestKey.CanonicalBody(i.Request.Body), Prefix: 0))
+            .Select(i => (Body: Readable(RequestKey.CanonicalBody(i.Request.Body)), Prefix: 0))
             .Select(c => (c.Body, Prefix: CommonPrefix(c.Body, sent)))
             .MaxBy(c => c.Prefix);
         int start = Math.Max(0, prefix - 40);
         return $"The closest recorded body parts from the sent one at character {prefix}: recorded \"…{Slice(best, start)}…\", sent \"…{Slice(sent, start)}…\".";
+    }
+
+    // Canonical JSON escapes characters such as '+' (\u002B); a person reading the difference should not have to.
+    private static string Readable(string json)
+    {
+        try
+        {
+            return System.Text.RegularExpressions.Regex.Unescape(json);
+        }
+        catch (ArgumentException)
+        {
+            return json;
+        }
     }
 
     private static int CommonPrefix(string a, string b)

@@ -19,16 +19,19 @@ internal static class ChatRecordingFormat
     public const string Url = "urn:llmkit:chat";
     private const string Done = "[DONE]";
 
+    // Microsoft.Extensions.AI's options indent their output; one SSE event must be one line of JSON.
+    private static readonly JsonSerializerOptions Compact = new(AIJsonUtilities.DefaultOptions) { WriteIndented = false };
+
     public static JsonObject RequestBody(IEnumerable<ChatMessage> messages, ChatOptions? options, bool streaming, SecretScrubber scrubber)
     {
         var body = new JsonObject
         {
-            ["messages"] = JsonSerializer.SerializeToNode(messages.ToArray(), AIJsonUtilities.DefaultOptions),
+            ["messages"] = JsonSerializer.SerializeToNode(messages.ToArray(), Compact),
             ["stream"] = streaming,
         };
         if (options is not null)
         {
-            var serialized = JsonSerializer.SerializeToNode(options, AIJsonUtilities.DefaultOptions) as JsonObject ?? [];
+            var serialized = JsonSerializer.SerializeToNode(options, Compact) as JsonObject ?? [];
 
             // LlmKit's own per-call switches (caller tags, request ids) differ between runs and say nothing about
             // what the model was asked, so they are not part of the request.
@@ -55,12 +58,12 @@ internal static class ChatRecordingFormat
         return (JsonObject)HttpRecording.ScrubbedBody(body.ToJsonString(), scrubber)!;
     }
 
-    public static string ResponseBody(ChatResponse response) => JsonSerializer.Serialize(response, AIJsonUtilities.DefaultOptions);
+    public static string ResponseBody(ChatResponse response) => JsonSerializer.Serialize(response, Compact);
 
     public static ChatResponse ReadResponse(string body) =>
         JsonSerializer.Deserialize<ChatResponse>(body, AIJsonUtilities.DefaultOptions) ?? throw new FormatException("The recorded response is empty.");
 
-    public static string UpdateEvent(ChatResponseUpdate update) => $"data: {JsonSerializer.Serialize(update, AIJsonUtilities.DefaultOptions)}\n\n";
+    public static string UpdateEvent(ChatResponseUpdate update) => $"data: {JsonSerializer.Serialize(update, Compact)}\n\n";
 
     public static string DoneEvent => $"data: {Done}\n\n";
 
