@@ -17,7 +17,7 @@ namespace LlmKit.Evaluation.Runs;
 public sealed class EvaluationCostMeter : IUsageSink
 {
     // Flow-scoped, not shared state: each trial's async flow sees only its own account.
-    private static readonly AsyncLocal<TrialAccount?> CurrentTrial = new();
+    private static readonly AsyncLocal<SpendAccount?> CurrentTrial = new();
 
     private long _pricedCalls;
     private long _unpricedCalls;
@@ -49,52 +49,24 @@ public sealed class EvaluationCostMeter : IUsageSink
     }
 
     /// <summary>Opens a trial's scope: calls on this async flow are charged to <paramref name="account"/> until disposed.</summary>
-    internal static IDisposable BeginTrial(TrialAccount account)
+    internal static IDisposable BeginTrial(SpendAccount account)
     {
         var previous = CurrentTrial.Value;
         CurrentTrial.Value = account;
         return new Scope(previous);
     }
 
-    private sealed class Scope(TrialAccount? previous) : IDisposable
+    private sealed class Scope(SpendAccount? previous) : IDisposable
     {
         public void Dispose() => CurrentTrial.Value = previous;
     }
 }
 
-/// <summary>The spend of one trial, rolled up into its run's total as calls are charged.</summary>
-internal sealed class TrialAccount(RunAccount run)
+/// <summary>A spend: a trial's, rolled up into its run's as calls are charged, or the run's own.</summary>
+internal sealed class SpendAccount(SpendAccount? parent = null, decimal initial = 0)
 {
-    private decimal _cost;
     private readonly Lock _gate = new();
-
-    public decimal Cost
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _cost;
-            }
-        }
-    }
-
-    public void Add(decimal cost)
-    {
-        lock (_gate)
-        {
-            _cost += cost;
-        }
-
-        run.Add(cost);
-    }
-}
-
-/// <summary>The spend of a whole run.</summary>
-internal sealed class RunAccount(decimal initial)
-{
     private decimal _spend = initial;
-    private readonly Lock _gate = new();
 
     public decimal Spend
     {
@@ -113,5 +85,7 @@ internal sealed class RunAccount(decimal initial)
         {
             _spend += cost;
         }
+
+        parent?.Add(cost);
     }
 }

@@ -104,7 +104,7 @@ public static class EvaluationRunner
         private readonly Lock _gate = new();
         private readonly List<TrialResult> _trials = [];
         private readonly long _started = timeProvider.GetTimestamp();
-        private RunAccount _account = new(0);
+        private SpendAccount _account = new();
         private RunCheckpoint? _checkpoint;
         private int _total;
         private bool _capReached;
@@ -117,7 +117,7 @@ public static class EvaluationRunner
                 _checkpoint = RunCheckpoint.Open(path, dataset.ContentHash, options.Repetitions, sequential is not null);
                 var known = dataset.Cases.Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
                 _trials.AddRange(_checkpoint.Finished.Where(t => known.Contains(t.CaseId)));
-                _account = new RunAccount(_trials.Sum(t => t.Cost ?? 0));
+                _account = new SpendAccount(initial: _trials.Sum(t => t.Cost ?? 0));
             }
 
             try
@@ -252,7 +252,7 @@ public static class EvaluationRunner
 
         private async Task<TrialResult> RunTrialAsync(EvaluationCase<TInput, TExpected> evaluationCase, int repetition, CancellationToken cancellationToken)
         {
-            var account = new TrialAccount(_account);
+            var account = new SpendAccount(_account);
             using var scope = EvaluationCostMeter.BeginTrial(account);
             using var timeout = options.TrialTimeout is { } limit ? new CancellationTokenSource(limit, timeProvider) : null;
             using var linked = timeout is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
@@ -305,19 +305,19 @@ public static class EvaluationRunner
                 Passed = scores.All(s => s.Passed != false),
                 Scores = scores,
                 Latency = latency,
-                Cost = options.CostMeter is null ? null : account.Cost,
+                Cost = options.CostMeter is null ? null : account.Spend,
                 Output = Serialize(output),
             };
         }
 
-        private TrialResult Failed(EvaluationCase<TInput, TExpected> evaluationCase, int repetition, TimeSpan latency, TrialAccount account, string error) => new()
+        private TrialResult Failed(EvaluationCase<TInput, TExpected> evaluationCase, int repetition, TimeSpan latency, SpendAccount account, string error) => new()
         {
             CaseId = evaluationCase.Id,
             Repetition = repetition,
             Passed = false,
             Error = error,
             Latency = latency,
-            Cost = options.CostMeter is null ? null : account.Cost,
+            Cost = options.CostMeter is null ? null : account.Spend,
         };
 
         private static string Describe(Exception ex, CancellationTokenSource? timeout) =>
