@@ -15,6 +15,7 @@ public sealed class ConfigurationReferenceTests
         "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing",
         "LlmKit.Embeddings.Onnx",
         "LlmKit.PostgreSql",
+        "LlmKit.Evaluation",
     ];
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>

@@ -180,6 +180,49 @@ public sealed class SnippetRunTests
             Assert.InRange(top[0].Score, 0.99f, 1.01f);
             return Task.CompletedTask;
         },
+        ["evaluation-pass-rate"] = async () =>
+        {
+            var verdict = await EvaluationSnippets.PassRate();
+            Assert.Equal(LlmKit.Evaluation.Assertions.EvaluationOutcome.Passed, verdict.Outcome);
+            Assert.Equal(120, verdict.Run.Trials.Count);
+            Assert.StartsWith("Passed: the pass rate is at least 0.8", verdict.Message, StringComparison.Ordinal);
+        },
+        ["evaluation-regression-gate"] = async () =>
+        {
+            var (recorded, gate) = await EvaluationSnippets.RegressionGate();
+            Assert.True(recorded.BaselineWritten);
+            Assert.Equal(LlmKit.Evaluation.Assertions.EvaluationOutcome.Failed, gate.Outcome);
+            Assert.StartsWith("Failed: regression", gate.Message, StringComparison.Ordinal);
+        },
+        ["evaluation-planning"] = () =>
+        {
+            var (regression, passRate, scoreCases) = EvaluationSnippets.Planning();
+            Assert.Equal(3, regression.Repetitions);
+            Assert.InRange(regression.Cases, 20, 400);
+            Assert.InRange(passRate.Cases, 50, 2000);
+            Assert.InRange(scoreCases, 20, 2000);
+            return Task.CompletedTask;
+        },
+        ["evaluation-statistics"] = () =>
+        {
+            var (rate, comparison) = EvaluationSnippets.Statistics();
+            Assert.Equal(0.833, Math.Round(rate.Interval.Estimate, 3));
+            Assert.InRange(rate.EffectiveTrials, 30, 150);
+            Assert.Equal(LlmKit.Evaluation.Statistics.ComparisonVerdict.Worse, comparison.Verdict);
+            Assert.Equal(-0.12, comparison.Difference.Estimate, 10);
+            return Task.CompletedTask;
+        },
+        ["evaluation-record-replay"] = async () =>
+        {
+            var (recorded, replayed, unrecordedFailed) = await EvaluationSnippets.RecordAndReplay();
+            Assert.Equal(("Paris", "Paris", true), (recorded, replayed, unrecordedFailed));
+        },
+        ["evaluation-sequential"] = async () =>
+        {
+            var run = await EvaluationSnippets.Sequential();
+            Assert.Equal(LlmKit.Evaluation.Statistics.SequentialDecision.Above, run.Sequential!.Decision);
+            Assert.True(run.Sequential.Trials < run.Sequential.FixedSampleTrials);
+        },
     };
 
     public static TheoryData<string> RegionNames() => new(SnippetSource.Regions().Keys.Order(StringComparer.Ordinal));
