@@ -4,7 +4,6 @@ using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using LlmKit.Caching;
 using LlmKit.Testing;
-using LlmKit.Usage;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -23,14 +22,9 @@ namespace LlmKit.Benchmarks.Pipeline;
 [Config(typeof(Config))]
 public class ResponseCacheStoreBenchmarks
 {
-    private readonly List<ChatMessage> _messages =
-    [
-        new(ChatRole.System, "You are a concise assistant for a travel agency. Answer in one sentence, cite no sources, and never speculate."),
-        new(ChatRole.User, "What is the capital of France? I am planning a trip in the spring and would like to know where to land."),
-    ];
-
-    private readonly ChatOptions _options = new ChatOptions { ModelId = "gpt-4o-mini", Temperature = 0, MaxOutputTokens = 256 }
-        .WithCallerTags(new CallerTags("acme", "travel", "req-1"));
+    // The request and answer of StageOverheadBenchmarks, so the hit costs compare across the two suites.
+    private readonly List<ChatMessage> _messages = StageOverheadBenchmarks.Request();
+    private readonly ChatOptions _options = StageOverheadBenchmarks.RequestOptions();
 
     private ServiceProvider _services = null!;
     private IChatClient _distributedHit = null!;
@@ -41,7 +35,7 @@ public class ResponseCacheStoreBenchmarks
     {
         _services = new ServiceCollection().AddHybridCache().Services.BuildServiceProvider();
         var model = new ScriptedChatClient(modelId: "gpt-4o-mini")
-            .RespondToEveryRequest(_ => ScriptedTurn.FromText("The capital of France is Paris.").WithUsage(120, 8).WithModel("gpt-4o-mini"));
+            .RespondToEveryRequest(_ => StageOverheadBenchmarks.Answer);
         _distributedHit = new ResponseCacheChatClient(model, new MemoryDistributedCache(Options.Create(new MemoryDistributedCacheOptions())), clientName: "main");
         _hybridHit = new ResponseCacheChatClient(model, _services.GetRequiredService<HybridCache>(), clientName: "main");
         foreach (var client in new[] { _distributedHit, _hybridHit })
