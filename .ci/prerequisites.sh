@@ -24,8 +24,9 @@ if [ ! -f "$LLMKIT_HF_TOKENIZERS_DIR/node_modules/tokenizers/package.json" ]; th
 fi
 export LLMKIT_HF_TOKENIZERS_NODE_MODULES="$LLMKIT_HF_TOKENIZERS_DIR/node_modules"
 
-# WebApi sample (issue 10): its browser test drives headless Chromium over the DevTools protocol and fails in CI
-# (CI=true) when Chromium is missing. Debian's package; no chromedriver needed.
+# WebApi sample (issue 10): its browser tests drive Debian's headless Chromium with Microsoft.Playwright (whose node
+# driver the NuGet package copies into bin/; no `playwright install`, no browser download) and fail in CI (CI=true)
+# when Chromium is missing.
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi

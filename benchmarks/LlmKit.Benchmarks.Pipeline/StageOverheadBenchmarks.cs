@@ -32,16 +32,11 @@ namespace LlmKit.Benchmarks.Pipeline;
 [Config(typeof(Config))]
 public class StageOverheadBenchmarks
 {
-    private static readonly ScriptedTurn Answer = ScriptedTurn.FromText("The capital of France is Paris.").WithUsage(120, 8).WithModel("gpt-4o-mini");
+    internal static readonly ScriptedTurn Answer = ScriptedTurn.FromText("The capital of France is Paris.").WithUsage(120, 8).WithModel("gpt-4o-mini");
 
-    private readonly List<ChatMessage> _messages =
-    [
-        new(ChatRole.System, "You are a concise assistant for a travel agency. Answer in one sentence, cite no sources, and never speculate."),
-        new(ChatRole.User, "What is the capital of France? I am planning a trip in the spring and would like to know where to land."),
-    ];
+    private readonly List<ChatMessage> _messages = Request();
 
-    private readonly ChatOptions _options = new ChatOptions { ModelId = "gpt-4o-mini", Temperature = 0, MaxOutputTokens = 256 }
-        .WithCallerTags(new CallerTags("acme", "travel", "req-1"));
+    private readonly ChatOptions _options = RequestOptions();
 
     private LlmKitInstrumentation _instrumentation = null!;
     private ActivityListener? _activityListener;
@@ -97,6 +92,17 @@ public class StageOverheadBenchmarks
         _meaiCacheHit = new DistributedCachingChatClient(Scripted(), meaiCache);
         _meaiCacheHit.GetResponseAsync(_messages, _options).GetAwaiter().GetResult();
     }
+
+    /// <summary>The benchmarked request: a system and a user message (~230 characters).</summary>
+    internal static List<ChatMessage> Request() =>
+    [
+        new(ChatRole.System, "You are a concise assistant for a travel agency. Answer in one sentence, cite no sources, and never speculate."),
+        new(ChatRole.User, "What is the capital of France? I am planning a trip in the spring and would like to know where to land."),
+    ];
+
+    /// <summary>The benchmarked options: deterministic (so cached), an output cap, caller tags set.</summary>
+    internal static ChatOptions RequestOptions() => new ChatOptions { ModelId = "gpt-4o-mini", Temperature = 0, MaxOutputTokens = 256 }
+        .WithCallerTags(new CallerTags("acme", "travel", "req-1"));
 
     [GlobalCleanup]
     public void GlobalCleanup()

@@ -23,6 +23,18 @@ internal static class Corpus
         }
     }
 
+    /// <summary>The named corpus files concatenated in name order.</summary>
+    public static string LoadFiles(params string[] names)
+    {
+        var sb = new StringBuilder();
+        foreach (string name in names.Order(StringComparer.Ordinal))
+        {
+            sb.Append(new UTF8Encoding(false).GetString(File.ReadAllBytes(Path.Combine(Folder, name))));
+        }
+
+        return sb.ToString();
+    }
+
     /// <summary>All corpus files concatenated in name order; <paramref name="natural"/> leaves out the synthetic runs file.</summary>
     public static string Load(bool natural)
     {

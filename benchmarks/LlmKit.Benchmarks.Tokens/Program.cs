@@ -20,12 +20,18 @@ Console.WriteLine($"LlmKit tokenizer quick benchmark — {DateTime.UtcNow:u}");
 Console.WriteLine($".NET {Environment.Version}, {RuntimeInformation.OSDescription}, {Environment.ProcessorCount} logical CPUs, " +
                   $"{seconds}s per measurement, single thread, load average before: {LoadAverage()}");
 
-foreach (bool natural in new[] { true, false })
+var sections = new (string Title, string Text)[]
 {
-    string text = Corpus.Load(natural);
+    ("prose (prose-design.md + prose-style.md)", Corpus.LoadFiles("prose-design.md", "prose-style.md")),
+    ("mixed Unicode (multilingual.txt)", Corpus.LoadFiles("multilingual.txt")),
+    ("natural text (corpus without runs.txt)", Corpus.Load(natural: true)),
+    ("full parity corpus (with long synthetic runs)", Corpus.Load(natural: false)),
+};
+foreach (var (title, text) in sections)
+{
     int bytes = Encoding.UTF8.GetByteCount(text);
     Console.WriteLine();
-    Console.WriteLine($"## {(natural ? "natural text (corpus without runs.txt)" : "full parity corpus (with long synthetic runs)")}: {bytes / 1e6:F3} MB UTF-8");
+    Console.WriteLine($"## {title}: {bytes / 1e6:F3} MB UTF-8");
     string file = Path.Combine(Path.GetTempPath(), $"llmkit-bench-{Environment.ProcessId}.utf16le");
     File.WriteAllBytes(file, MemoryMarshal.AsBytes(text.AsSpan()).ToArray());
 
@@ -36,6 +42,18 @@ foreach (bool natural in new[] { true, false })
         rows.Add(("LlmKit EncodeOrdinary", encoding.EncodingName, mbps, tps, "yes (parity test)"));
         (mbps, tps) = Measure(() => encoding.CountTokens(text), bytes, seconds);
         rows.Add(("LlmKit CountTokens", encoding.EncodingName, mbps, tps, "yes (parity test)"));
+
+        // The same text through the .NET references, ordinary text (special-token text as text where they allow it).
+        int[] reference = encoding.EncodeOrdinary(text);
+        var ml = Microsoft.ML.Tokenizers.TiktokenTokenizer.CreateForEncoding(encoding.EncodingName);
+        (mbps, tps) = Measure(() => ml.EncodeToIds(text).Count, bytes, seconds);
+        rows.Add(("Microsoft.ML.Tokenizers 3.0.0 EncodeToIds", encoding.EncodingName, mbps, tps, Same(ml.EncodeToIds(text), reference)));
+        (mbps, tps) = Measure(() => ml.CountTokens(text), bytes, seconds);
+        rows.Add(("Microsoft.ML.Tokenizers 3.0.0 CountTokens", encoding.EncodingName, mbps, tps, Same(ml.EncodeToIds(text), reference)));
+        var sharp = SharpToken.GptEncoding.GetEncoding(encoding.EncodingName);
+        var noSpecial = new HashSet<string>();
+        (mbps, tps) = Measure(() => sharp.Encode(text, null, noSpecial).Count, bytes, seconds);
+        rows.Add(("SharpToken 2.0.6 Encode", encoding.EncodingName, mbps, tps, Same(sharp.Encode(text, null, noSpecial), reference)));
     }
 
     foreach (var node in RunNode(file, seconds))
@@ -45,13 +63,14 @@ foreach (bool natural in new[] { true, false })
     }
 
     File.Delete(file);
-    Console.WriteLine("| implementation | encoding | MB/s | tokens/s | × npm tiktoken | ids equal npm tiktoken |");
-    Console.WriteLine("| --- | --- | ---: | ---: | ---: | --- |");
+    Console.WriteLine("| implementation | encoding | MB/s | tokens/s | × npm tiktoken | LlmKit EncodeOrdinary × this | ids equal tiktoken |");
+    Console.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | --- |");
     foreach (var row in rows.OrderBy(r => r.Encoding, StringComparer.Ordinal))
     {
         double reference = rows.FirstOrDefault(r => r.Encoding == row.Encoding && r.Impl.StartsWith("npm tiktoken", StringComparison.Ordinal)).MBps;
         string ratio = reference > 0 ? (row.MBps / reference).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
-        Console.WriteLine($"| {row.Impl} | {row.Encoding} | {row.MBps:F2} | {row.Tps:N0} | {ratio} | {row.Same} |");
+        double ours = rows.First(r => r.Encoding == row.Encoding && r.Impl == "LlmKit EncodeOrdinary").MBps;
+        Console.WriteLine($"| {row.Impl} | {row.Encoding} | {row.MBps:F2} | {row.Tps:N0} | {ratio} | {(ours / row.MBps).ToString("F2", CultureInfo.InvariantCulture)} | {row.Same} |");
     }
 }
 
@@ -104,5 +123,7 @@ static List<JsonElement> RunNode(string file, double seconds)
 
     return JsonDocument.Parse(output).RootElement.EnumerateArray().Select(e => e.Clone()).ToList();
 }
+
+static string Same(IReadOnlyList<int> ids, int[] reference) => ids.SequenceEqual(reference) ? "yes" : "NO";
 
 static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";

@@ -46,6 +46,8 @@ public static class ServerApp
         // Enums travel as names ("Running", not 2): the page and API clients read them.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));
         services.AddProblemDetails();
+        // Registered after ASP.NET Core's writer: answers the clients it cannot (Accept: text/event-stream) with JSON.
+        services.AddSingleton<IProblemDetailsWriter, ProblemJsonFallbackWriter>();
         services.AddExceptionHandler<LlmExceptionHandler>();
 
         services.AddSingleton<CircuitBreakerHealthCheck>();

@@ -140,6 +140,7 @@ public sealed class SnippetRunTests
             Assert.Equal(("trial", BudgetKind.CostPerDay, 0.001m), (rejected.Tenant, rejected.Budget, rejected.Limit));
         },
         ["caching-response"] = async () => Assert.Equal((false, true, 1), await CachingSnippets.Response()),
+        ["caching-hybrid"] = async () => Assert.Equal((2, 49, false), await CachingSnippets.Hybrid()),
         ["caching-embeddings"] = async () =>
         {
             var (first, second) = await CachingSnippets.Embeddings();

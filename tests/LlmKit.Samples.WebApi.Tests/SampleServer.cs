@@ -59,6 +59,22 @@ public sealed class SampleServer : IAsyncDisposable
 
     public async Task<ChatStats> StatsAsync() => (await Http.GetFromJsonAsync<ChatStats>("chat/stats", Json))!;
 
+    /// <summary>Server-side state the page cannot show: polls <c>/chat/stats</c> until the condition holds or the time is up.</summary>
+    public async Task<ChatStats> WaitForStatsAsync(Func<ChatStats, bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var stats = await StatsAsync();
+            if (condition(stats) || DateTime.UtcNow > deadline)
+            {
+                return stats;
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         Http.Dispose();

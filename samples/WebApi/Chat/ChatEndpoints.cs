@@ -112,9 +112,27 @@ public static class ChatEndpoints
         {
             if (!finished)
             {
-                // The writer stopped reading (the connection is gone) before the loop reported its end.
-                logger.LogInformation("Chat stream abandoned after {Events} events (client disconnected: {Aborted}).", count, aborted.IsCancellationRequested);
-                stats.Cancelled("Abandoned");
+                // The writer stopped (the connection is gone) before the loop reported its end. The loop saw the same
+                // cancellation and reports its own stop: read on to it, so the outcome recorded is the loop's rather
+                // than whichever of the two noticed first. "Abandoned" remains only for a loop that ends without one.
+                string stopReason = "Abandoned";
+                try
+                {
+                    while (await events.MoveNextAsync())
+                    {
+                        if (events.Current is ToolLoopCompletedEvent { Result: var result })
+                        {
+                            stopReason = result.StopReason.ToString();
+                            break;
+                        }
+                    }
+                }
+                catch (OperationCanceledException)
+                {
+                }
+
+                logger.LogInformation("Chat stream stopped by the client after {Events} events; the loop stopped: {StopReason}.", count, stopReason);
+                stats.Cancelled(stopReason);
             }
 
             await events.DisposeAsync();

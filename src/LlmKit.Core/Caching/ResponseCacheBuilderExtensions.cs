@@ -3,6 +3,7 @@ using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -18,8 +19,10 @@ public static class ResponseCacheBuilderExtensions
     public const string ConfigurationSection = "LlmKit:ResponseCache";
 
     /// <summary>
-    /// Adds the response cache to every client (once, however often it is called). It needs an <see cref="IDistributedCache"/> in the container (for
-    /// example <c>services.AddDistributedMemoryCache()</c>, or a PostgreSQL- or Redis-backed one).
+    /// Adds the response cache to every client (once, however often it is called). It uses the container's
+    /// <see cref="HybridCache"/> when there is one (<c>services.AddHybridCache()</c>: concurrent identical calls coalesced
+    /// into one model call, entries tagged by prompt version and client), otherwise its <see cref="IDistributedCache"/>
+    /// (for example <c>services.AddDistributedMemoryCache()</c>, or a PostgreSQL- or Redis-backed one).
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:ResponseCache</c>.</param>
@@ -57,16 +60,23 @@ public static class ResponseCacheBuilderExtensions
     }
 
     private static ChatPipelineStage Stage(string optionsName) =>
-        new("response-cache", ChatPipelineOrder.Cache, ctx => new ResponseCacheChatClient(
-            ctx.InnerClient,
-            ctx.Services.GetService<IDistributedCache>() ?? throw new InvalidOperationException(
-                $"The response cache of chat client '{ctx.ClientName}' needs an IDistributedCache service. " +
-                "Register one, for example with services.AddDistributedMemoryCache()."),
-            ctx.Services.GetRequiredService<IOptionsMonitor<ResponseCacheOptions>>().Get(optionsName),
-            ctx.ClientName,
-            ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName),
-            ctx.Services.GetService<LlmKitInstrumentation>(),
-            ctx.Services.GetService<ILogger<ResponseCacheChatClient>>()));
+        new("response-cache", ChatPipelineOrder.Cache, ctx =>
+        {
+            // HybridCache when the app registered one (it keeps using the app's IDistributedCache as its second tier).
+            var hybrid = ctx.Services.GetService<HybridCache>();
+            var distributed = hybrid is null
+                ? ctx.Services.GetService<IDistributedCache>() ?? throw new InvalidOperationException(
+                    $"The response cache of chat client '{ctx.ClientName}' needs a HybridCache or an IDistributedCache service. " +
+                    "Register one, for example with services.AddHybridCache() (Microsoft.Extensions.Caching.Hybrid) or services.AddDistributedMemoryCache().")
+                : null;
+            var options = ctx.Services.GetRequiredService<IOptionsMonitor<ResponseCacheOptions>>().Get(optionsName);
+            var clientDefaults = ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName);
+            var instrumentation = ctx.Services.GetService<LlmKitInstrumentation>();
+            var logger = ctx.Services.GetService<ILogger<ResponseCacheChatClient>>();
+            return hybrid is not null
+                ? new ResponseCacheChatClient(ctx.InnerClient, hybrid, options, ctx.ClientName, clientDefaults, instrumentation, logger)
+                : new ResponseCacheChatClient(ctx.InnerClient, distributed!, options, ctx.ClientName, clientDefaults, instrumentation, logger);
+        });
 
     private sealed class ResponseCacheOptionsValidator : IValidateOptions<ResponseCacheOptions>
     {

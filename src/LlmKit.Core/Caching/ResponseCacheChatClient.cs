@@ -5,20 +5,31 @@ using LlmKit.ChatCompletion;
 using LlmKit.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
+using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace LlmKit.Caching;
 
 /// <summary>
-/// An exact-match response cache over <see cref="IDistributedCache"/> for deterministic requests (see
-/// <see cref="ResponseCacheOptions"/> for what is and is not cached). Streaming answers are stored once complete and
-/// replayed as a stream; a streamed answer can serve a non-streaming call and the other way round.
+/// An exact-match response cache for deterministic requests (see <see cref="ResponseCacheOptions"/> for what is and is
+/// not cached), over a <see cref="HybridCache"/> or an <see cref="IDistributedCache"/>. Streaming answers are stored once
+/// complete and replayed as a stream; a streamed answer can serve a non-streaming call and the other way round.
 /// </summary>
 /// <remarks>
-/// Only finished answers are stored, never in-flight calls, so concurrent identical requests may each reach the
-/// model once; in exchange a failure is never shared between callers. A cache that fails to read or write is logged
-/// and bypassed: the cache can make a call cheaper, never make it fail.
+/// <para>
+/// Over <see cref="HybridCache"/>, concurrent identical non-streaming calls are coalesced: one reaches the model and the
+/// others wait for its outcome and share it, the answer (marked as a cache hit), an answer not to be stored (a refusal
+/// or truncation, not stored but shared), or its exception. Entries carry tags
+/// (<see cref="ResponseCacheTags.ForPromptVersion"/>, <see cref="ResponseCacheTags.ForClient"/>) for
+/// <see cref="HybridCache.RemoveByTagAsync(string, CancellationToken)"/>. Streaming calls are not coalesced: each caller
+/// wants its own live stream.
+/// </para>
+/// <para>
+/// Over <see cref="IDistributedCache"/>, only finished answers are stored, never in-flight calls, so concurrent
+/// identical requests may each reach the model once; a failure is never shared between callers.
+/// </para>
+/// <para>A cache that fails to read or write is logged and bypassed: the cache can make a call cheaper, never make it fail.</para>
 /// </remarks>
 public sealed class ResponseCacheChatClient : DelegatingChatClient
 {
@@ -28,16 +39,16 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
     private static readonly JsonTypeInfo<ChatResponseUpdate> UpdateTypeInfo =
         (JsonTypeInfo<ChatResponseUpdate>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponseUpdate));
 
-    private readonly IDistributedCache _cache;
+    private readonly ResponseCacheStore _store;
     private readonly ResponseCacheOptions _options;
     private readonly string _clientName;
     private readonly string? _defaultModel;
     private readonly float? _defaultTemperature;
     private readonly LlmKitInstrumentation? _instrumentation;
     private readonly ILogger _logger;
-    private readonly DistributedCacheEntryOptions _entryOptions;
+    private readonly string[] _defaultTags;
 
-    /// <summary>Initializes a new instance of the <see cref="ResponseCacheChatClient"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="ResponseCacheChatClient"/> class over an <see cref="IDistributedCache"/>.</summary>
     /// <param name="innerClient">The client to forward misses to.</param>
     /// <param name="cache">The cache.</param>
     /// <param name="options">The settings; defaults when omitted.</param>
@@ -56,11 +67,49 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         DependencyInjection.LlmKitClientOptions? clientDefaults = null,
         LlmKitInstrumentation? instrumentation = null,
         ILogger<ResponseCacheChatClient>? logger = null)
+        : this(innerClient, options, clientName, clientDefaults, instrumentation, logger,
+            (o, log) => new DistributedResponseCacheStore(cache ?? throw new ArgumentNullException(nameof(cache)), o.Expiration, log, clientName))
+    {
+    }
+
+    /// <summary>
+    /// Initializes a new instance of the <see cref="ResponseCacheChatClient"/> class over a <see cref="HybridCache"/>:
+    /// concurrent identical calls are coalesced into one model call, and entries are tagged for invalidation.
+    /// </summary>
+    /// <param name="innerClient">The client to forward misses to.</param>
+    /// <param name="cache">The cache.</param>
+    /// <param name="options">The settings; defaults when omitted.</param>
+    /// <param name="clientName">The LlmKit client name, part of every key.</param>
+    /// <param name="clientDefaults">
+    /// The client's configured defaults (applied further in), so that a client whose default temperature is 0 caches
+    /// calls that leave it unset, and the default model is part of the key.
+    /// </param>
+    /// <param name="instrumentation">Counts hits and misses; not counted when omitted.</param>
+    /// <param name="logger">Logs cache failures.</param>
+    public ResponseCacheChatClient(
+        IChatClient innerClient,
+        HybridCache cache,
+        ResponseCacheOptions? options = null,
+        string clientName = "",
+        DependencyInjection.LlmKitClientOptions? clientDefaults = null,
+        LlmKitInstrumentation? instrumentation = null,
+        ILogger<ResponseCacheChatClient>? logger = null)
+        : this(innerClient, options, clientName, clientDefaults, instrumentation, logger,
+            (o, log) => new HybridResponseCacheStore(cache ?? throw new ArgumentNullException(nameof(cache)), o.Expiration, log, clientName))
+    {
+    }
+
+    private ResponseCacheChatClient(
+        IChatClient innerClient,
+        ResponseCacheOptions? options,
+        string clientName,
+        DependencyInjection.LlmKitClientOptions? clientDefaults,
+        LlmKitInstrumentation? instrumentation,
+        ILogger<ResponseCacheChatClient>? logger,
+        Func<ResponseCacheOptions, ILogger, ResponseCacheStore> store)
         : base(innerClient)
     {
-        ArgumentNullException.ThrowIfNull(cache);
         ArgumentNullException.ThrowIfNull(clientName);
-        _cache = cache;
         _options = options ?? new ResponseCacheOptions();
         var failures = _options.Validate("ResponseCacheOptions").ToList();
         if (failures.Count > 0)
@@ -73,7 +122,8 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         _defaultTemperature = clientDefaults?.Temperature;
         _instrumentation = instrumentation;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _entryOptions = new DistributedCacheEntryOptions { AbsoluteExpirationRelativeToNow = _options.Expiration };
+        _store = store(_options, _logger);
+        _defaultTags = TagsFor(_options.PromptVersion);
     }
 
     /// <inheritdoc />
@@ -81,29 +131,55 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string? key = KeyFor(ref messages, options);
-        if (key is null)
+        if (LookupFor(ref messages, options) is not { } lookup)
         {
             Count("bypass");
             return await base.GetResponseAsync(messages, options, cancellationToken);
         }
 
-        if (await ReadAsync(key, cancellationToken) is { } cached)
+        // The model call that fills the entry on a miss. A caller that joins another caller's call (HybridCache
+        // coalescing) runs none of its own, so its `call.Fresh` stays null and it reads the entry that call produced.
+        var call = new MissCall(this, messages, options);
+        byte[] entry;
+        try
+        {
+            entry = await _store.GetOrCreateAsync(lookup.Key, call, static (c, ct) => c.RunAsync(ct), lookup.Tags, cancellationToken);
+        }
+        catch (UnstorableAnswerException unstorable)
+        {
+            if (call.Fresh is { } own)
+            {
+                Count("miss");
+                return own;
+            }
+
+            // The call this one joined answered with something not worth storing (a refusal, a truncation): share it,
+            // since asking the same deterministic question again at the same moment would not do better.
+            Count("hit");
+            return MarkHit(Decode(unstorable.Entry)!.Response!);
+        }
+
+        if (call.Fresh is { } fresh)
+        {
+            Count("miss");
+            return fresh;
+        }
+
+        if (Decode(entry) is { } cached)
         {
             Count("hit");
-            var response = cached.Response ?? cached.Updates!.ToChatResponse();
-            (response.AdditionalProperties ??= [])[ResponseCache.CacheHitKey] = true;
-            return response;
+            return MarkHit(cached.Response ?? cached.Updates!.ToChatResponse());
         }
 
+        // An entry that cannot be read (written by another format, or damaged): ask the model and replace it.
         Count("miss");
-        var fresh = await base.GetResponseAsync(messages, options, cancellationToken);
-        if (IsStorable(fresh))
+        var replacement = await base.GetResponseAsync(messages, options, cancellationToken);
+        if (IsStorable(replacement))
         {
-            await WriteAsync(key, JsonSerializer.SerializeToUtf8Bytes(fresh, ResponseTypeInfo), 'R', cancellationToken);
+            await _store.WriteAsync(lookup.Key, EncodeResponse(replacement), lookup.Tags, cancellationToken);
         }
 
-        return fresh;
+        return replacement;
     }
 
     /// <inheritdoc />
@@ -111,8 +187,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        string? key = KeyFor(ref messages, options);
-        if (key is null)
+        if (LookupFor(ref messages, options) is not { } lookup)
         {
             Count("bypass");
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
@@ -123,7 +198,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             yield break;
         }
 
-        if (await ReadAsync(key, cancellationToken) is { } cached)
+        if (await _store.ReadAsync(lookup.Key, cancellationToken) is { } entry && Decode(entry) is { } cached)
         {
             Count("hit");
             IEnumerable<ChatResponseUpdate> updates = cached.Updates ?? (IEnumerable<ChatResponseUpdate>)cached.Response!.ToChatResponseUpdates();
@@ -137,6 +212,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             yield break;
         }
 
+        // Not coalesced, even over HybridCache: every caller wants its own live stream, not a replay after the end.
         Count("miss");
         var received = new List<ChatResponseUpdate>();
         await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
@@ -148,11 +224,11 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         // Reached only when the stream completed: a failure or an abandoned stream stores nothing.
         if (IsStorable(received.ToChatResponse()))
         {
-            await WriteAsync(key, SerializeUpdates(received), 'U', cancellationToken);
+            await _store.WriteAsync(lookup.Key, Encode('U', SerializeUpdates(received)), lookup.Tags, cancellationToken);
         }
     }
 
-    private string? KeyFor(ref IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private Lookup? LookupFor(ref IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         bool? optIn = options?.AdditionalProperties?.TryGetValue(ResponseCache.OptInKey, out bool value) == true ? value : null;
         if (optIn == false || options?.ConversationId is not null || options?.ContinuationToken is not null)
@@ -175,7 +251,18 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         string? promptVersion = options?.AdditionalProperties?.TryGetValue(ResponseCache.PromptVersionKey, out string? version) == true
             ? version
             : _options.PromptVersion;
-        return ChatCacheKey.Compute(_options.KeyPrefix, _clientName, options?.ModelId ?? _defaultModel, promptVersion, messages, options);
+        string key = ChatCacheKey.Compute(_options.KeyPrefix, _clientName, options?.ModelId ?? _defaultModel, promptVersion, messages, options);
+        return new Lookup(key, promptVersion == _options.PromptVersion ? _defaultTags : TagsFor(promptVersion));
+    }
+
+    private string[] TagsFor(string? promptVersion) => promptVersion is { Length: > 0 }
+        ? [ResponseCacheTags.ForClient(_clientName, _options.KeyPrefix), ResponseCacheTags.ForPromptVersion(promptVersion, _options.KeyPrefix)]
+        : [ResponseCacheTags.ForClient(_clientName, _options.KeyPrefix)];
+
+    private static ChatResponse MarkHit(ChatResponse response)
+    {
+        (response.AdditionalProperties ??= [])[ResponseCache.CacheHitKey] = true;
+        return response;
     }
 
     private static bool IsStorable(ChatResponse response)
@@ -200,28 +287,18 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         return response.GetRefusal() is null;
     }
 
-    private async Task<CachedAnswer?> ReadAsync(string key, CancellationToken cancellationToken)
+    /// <summary>Reads an entry; <see langword="null"/> (logged) when it is not one this version wrote.</summary>
+    private CachedAnswer? Decode(byte[] entry)
     {
-        byte[]? bytes;
-        try
-        {
-            bytes = await _cache.GetAsync(key, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogWarning(ex, "The response cache could not be read for client {Client}; calling the model instead.", _clientName);
-            return null;
-        }
-
-        if (bytes is not { Length: > 1 })
+        if (entry is not { Length: > 1 })
         {
             return null;
         }
 
         try
         {
-            var payload = bytes.AsSpan(1);
-            return bytes[0] switch
+            var payload = entry.AsSpan(1);
+            return entry[0] switch
             {
                 (byte)'R' => JsonSerializer.Deserialize(payload, ResponseTypeInfo) is { } response ? new CachedAnswer(response, null) : null,
                 (byte)'U' => new CachedAnswer(null, DeserializeUpdates(payload)),
@@ -235,21 +312,16 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         }
     }
 
-    private async Task WriteAsync(string key, byte[] payload, char kind, CancellationToken cancellationToken)
+    private static byte[] EncodeResponse(ChatResponse response) => Encode('R', JsonSerializer.SerializeToUtf8Bytes(response, ResponseTypeInfo));
+
+    // One leading byte tells a whole response from a list of updates; the payload is copied once, which is cheap next to
+    // the model call whose answer it holds.
+    private static byte[] Encode(char kind, byte[] payload)
     {
-        // One leading byte tells a whole response from a list of updates; the payload is copied once, which is cheap
-        // next to the model call whose answer it holds.
-        var bytes = new byte[payload.Length + 1];
-        bytes[0] = (byte)kind;
-        payload.CopyTo(bytes, 1);
-        try
-        {
-            await _cache.SetAsync(key, bytes, _entryOptions, cancellationToken);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            _logger.LogWarning(ex, "The response cache could not store an answer of client {Client}.", _clientName);
-        }
+        var entry = new byte[payload.Length + 1];
+        entry[0] = (byte)kind;
+        payload.CopyTo(entry, 1);
+        return entry;
     }
 
     private static byte[] SerializeUpdates(List<ChatResponseUpdate> updates)
@@ -293,4 +365,27 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             new KeyValuePair<string, object?>(GenAiConventions.ClientName, _clientName));
 
     private sealed record CachedAnswer(ChatResponse? Response, List<ChatResponseUpdate>? Updates);
+
+    private readonly record struct Lookup(string Key, string[] Tags);
+
+    /// <summary>The model call behind a miss, run at most once; the caller whose call ran finds its answer in <see cref="Fresh"/>.</summary>
+    private sealed class MissCall(ResponseCacheChatClient owner, IEnumerable<ChatMessage> messages, ChatOptions? options)
+    {
+        public ChatResponse? Fresh { get; private set; }
+
+        public async ValueTask<byte[]> RunAsync(CancellationToken cancellationToken)
+        {
+            var fresh = await owner.InnerClient.GetResponseAsync(messages, options, cancellationToken);
+            Fresh = fresh;
+            byte[] entry = EncodeResponse(fresh);
+            // Thrown, not returned, so the store keeps nothing; callers that joined this call still get the answer.
+            return IsStorable(fresh) ? entry : throw new UnstorableAnswerException(entry);
+        }
+    }
+
+    /// <summary>Carries an answer that must not be stored out of the store's create callback.</summary>
+    private sealed class UnstorableAnswerException(byte[] entry) : Exception("The answer is not to be cached (refusal, truncation, filtered or error content).")
+    {
+        public byte[] Entry { get; } = entry;
+    }
 }

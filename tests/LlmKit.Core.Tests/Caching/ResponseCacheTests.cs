@@ -12,7 +12,8 @@ using Microsoft.Extensions.Options;
 
 namespace LlmKit.Core.Tests.Caching;
 
-public sealed class ResponseCacheTests : IDisposable
+/// <summary>The response cache's contract, over IDistributedCache here and over HybridCache in <see cref="HybridResponseCacheTests"/>.</summary>
+public class ResponseCacheTests : IDisposable
 {
     private readonly MemoryDistributedCache _cache = new(Options.Create(new MemoryDistributedCacheOptions()));
     private readonly LlmKitInstrumentation _instrumentation = new();
@@ -39,15 +40,25 @@ public sealed class ResponseCacheTests : IDisposable
         _listener.Start();
     }
 
-    private static ChatOptions Deterministic => new() { Temperature = 0 };
+    protected static ChatOptions Deterministic => new() { Temperature = 0 };
+
+    protected LlmKitInstrumentation Instrumentation => _instrumentation;
+
+    protected IReadOnlyDictionary<string, long> Counts => _counts;
 
     public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
     {
         _listener.Dispose();
         _instrumentation.Dispose();
     }
 
-    private ResponseCacheChatClient Cached(IChatClient inner, ResponseCacheOptions? options = null) =>
+    protected virtual ResponseCacheChatClient Cached(IChatClient inner, ResponseCacheOptions? options = null) =>
         new(inner, _cache, options, "main", instrumentation: _instrumentation);
 
     [Fact]
