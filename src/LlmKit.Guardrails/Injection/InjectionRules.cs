@@ -39,7 +39,7 @@ internal static class InjectionRules
         new("chat-template-token", InjectionKind.RoleMarker, 0.9, new Regex(
             @"<\|(im_start|im_end|system|user|assistant|start_header_id|end_header_id|eot_id|endoftext)\|>|\[/?INST\]|<</?SYS>>|</?(system|assistant)>",
             Options)),
-        new("role-line", InjectionKind.RoleMarker, 0.6, new Regex(
+        new("role-line", InjectionKind.RoleMarker, 0.5, new Regex(
             @"^[ \t]*(#{1,3}[ \t]*)?(system|developer)[ \t]*(prompt|message)?[ \t]*:",
             Lines)),
         new("fake-delimiter", InjectionKind.PromptDelimiter, 0.7, new Regex(

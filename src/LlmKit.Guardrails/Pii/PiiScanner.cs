@@ -98,40 +98,117 @@ public sealed class PiiScanner
             return candidates;
         }
 
+        // First drop every match that lies inside another: sorted by start, longest (then highest priority) first, a
+        // match is inside an earlier one exactly when an earlier one reaches at least as far.
         candidates.Sort(static (a, b) =>
         {
-            int c = b.Confidence.CompareTo(a.Confidence);
+            int c = a.Start.CompareTo(b.Start);
             if (c == 0) c = b.Length.CompareTo(a.Length);
-            if (c == 0) c = a.Start.CompareTo(b.Start);
-            if (c == 0) c = string.CompareOrdinal(a.Entity.Name, b.Entity.Name);
-            return c == 0 ? string.CompareOrdinal(a.Detector, b.Detector) : c;
+            return c == 0 ? Priority(a, b) : c;
         });
-
-        // Accepted matches kept sorted by start, so each overlap test is a binary search.
-        var accepted = new List<PiiMatch>(candidates.Count);
-        var starts = new List<int>(candidates.Count);
+        var outer = new List<PiiMatch>(candidates.Count);
+        var inside = new Dictionary<int, List<PiiMatch>>();
+        int reach = -1;
         foreach (var match in candidates)
         {
-            int index = starts.BinarySearch(match.Start);
-            if (index < 0)
+            if (match.End <= reach)
             {
-                index = ~index;
+                // Remember whose inside it is: if that match loses a partial overlap, this one must be considered again.
+                int owner = outer.Count - 1;
+                while (outer[owner].End < match.End)
+                {
+                    owner--;
+                }
+
+                (inside.TryGetValue(owner, out var list) ? list : inside[owner] = []).Add(match);
+                continue;
+            }
+
+            outer.Add(match);
+            reach = match.End;
+        }
+
+        // Outer matches are now sorted by start with increasing ends, so only neighbours can overlap: each run of
+        // overlapping neighbours is settled by priority on its own, and text without overlaps stays linear.
+        var accepted = new List<PiiMatch>(outer.Count);
+        int first = 0;
+        while (first < outer.Count)
+        {
+            int last = first;
+            while (last + 1 < outer.Count && outer[last + 1].Start < outer[last].End)
+            {
+                last++;
+            }
+
+            if (first == last)
+            {
+                accepted.Add(outer[first]);
             }
             else
             {
-                continue; // same start: overlaps a winner
+                accepted.AddRange(SettleOverlaps(outer, first, last, inside));
             }
 
-            bool overlapsPrevious = index > 0 && accepted[index - 1].End > match.Start;
-            bool overlapsNext = index < accepted.Count && accepted[index].Start < match.End;
-            if (!overlapsPrevious && !overlapsNext)
+            first = last + 1;
+        }
+
+        return accepted;
+    }
+
+    /// <summary>Settles a run of partly overlapping matches by priority; the matches inside a loser get another chance.</summary>
+    private static List<PiiMatch> SettleOverlaps(List<PiiMatch> outer, int first, int last, Dictionary<int, List<PiiMatch>> inside)
+    {
+        var order = Enumerable.Range(first, last - first + 1).ToList();
+        order.Sort((a, b) => Priority(outer[a], outer[b]));
+        var accepted = new List<PiiMatch>();
+        var starts = new List<int>();
+        List<PiiMatch>? orphans = null;
+        foreach (int index in order)
+        {
+            if (!TryAccept(accepted, starts, outer[index]) && inside.TryGetValue(index, out var contained))
             {
-                accepted.Insert(index, match);
-                starts.Insert(index, match.Start);
+                (orphans ??= []).AddRange(contained);
+            }
+        }
+
+        if (orphans is not null)
+        {
+            foreach (var orphan in Resolve(orphans))
+            {
+                TryAccept(accepted, starts, orphan);
             }
         }
 
         return accepted;
+    }
+
+    /// <summary>Adds a match to the start-sorted accepted list unless it overlaps one there.</summary>
+    private static bool TryAccept(List<PiiMatch> accepted, List<int> starts, PiiMatch match)
+    {
+        int index = starts.BinarySearch(match.Start);
+        if (index >= 0)
+        {
+            return false; // same start: overlaps a winner
+        }
+
+        index = ~index;
+        if ((index > 0 && accepted[index - 1].End > match.Start) || (index < accepted.Count && accepted[index].Start < match.End))
+        {
+            return false;
+        }
+
+        accepted.Insert(index, match);
+        starts.Insert(index, match.Start);
+        return true;
+    }
+
+    private static int Priority(PiiMatch a, PiiMatch b)
+    {
+        int c = b.Confidence.CompareTo(a.Confidence);
+        if (c == 0) c = b.Length.CompareTo(a.Length);
+        if (c == 0) c = a.Start.CompareTo(b.Start);
+        if (c == 0) c = string.CompareOrdinal(a.Entity.Name, b.Entity.Name);
+        return c == 0 ? string.CompareOrdinal(a.Detector, b.Detector) : c;
     }
 
     private static bool HasContext(string text, PiiMatch match, IReadOnlyList<string> words)

@@ -38,7 +38,8 @@ public sealed class RegexPiiDetector : PiiDetector
         MatchTimeout = timeout;
         try
         {
-            _regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, timeout);
+            // Linear by construction, so no timeout: one would only fail the call when a busy machine is slow.
+            _regex = new Regex(pattern, RegexOptions.NonBacktracking | RegexOptions.CultureInvariant, Regex.InfiniteMatchTimeout);
             IsLinearTime = true;
         }
         catch (NotSupportedException)
@@ -50,7 +51,7 @@ public sealed class RegexPiiDetector : PiiDetector
     /// <summary>Gets a value indicating whether the pattern runs on the non-backtracking engine (linear time, no timeout needed).</summary>
     public bool IsLinearTime { get; }
 
-    /// <summary>Gets the time limit one text may take.</summary>
+    /// <summary>Gets the time limit one text may take when the pattern needs backtracking.</summary>
     public TimeSpan MatchTimeout { get; }
 
     /// <inheritdoc />

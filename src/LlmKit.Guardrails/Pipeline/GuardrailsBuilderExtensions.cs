@@ -61,6 +61,7 @@ public static class GuardrailsBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         Register(builder.Services, GuardrailsConfiguration.InjectionSection, Options.Options.DefaultName, configure);
+        builder.Services.TryAddSingleton<EveryClientScreening>();
         builder.TryUseStage(InjectionStage(Options.Options.DefaultName));
         return builder;
     }
@@ -105,7 +106,10 @@ public static class GuardrailsBuilderExtensions
         where TOptions : class
     {
         services.TryAddSingleton(sp => new GuardrailsTelemetry(sp.GetService<ILogger<GuardrailsTelemetry>>()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolCallFilter, GuardrailsToolCallFilter>(sp => new GuardrailsToolCallFilter(sp.GetRequiredService<GuardrailsTelemetry>())));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IToolCallFilter, GuardrailsToolCallFilter>(sp => new GuardrailsToolCallFilter(
+            sp.GetRequiredService<GuardrailsTelemetry>(),
+            sp.GetService<EveryClientScreening>() is null ? null
+                : new InjectionScreen(sp.GetRequiredService<IOptionsMonitor<InjectionScreeningOptions>>().Get(Options.Options.DefaultName)))));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<PiiRedactionOptions>, GuardrailsOptionsValidator>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<InjectionScreeningOptions>, GuardrailsOptionsValidator>());
         var options = services.AddOptions<TOptions>(optionsName).BindLlmKitConfiguration(section).ValidateOnStart();
@@ -114,6 +118,9 @@ public static class GuardrailsBuilderExtensions
             options.Configure(configure);
         }
     }
+
+    /// <summary>Marks that screening was added for every client, so loops entered from outside a pipeline screen too.</summary>
+    private sealed class EveryClientScreening;
 
     private static ChatPipelineStage PiiStage(string optionsName) =>
         new("pii-redaction", GuardrailsPipelineOrder.PiiRedaction, ctx => new PiiRedactionChatClient(

@@ -11,8 +11,13 @@ namespace LlmKit.Guardrails.Pipeline;
 /// <remarks>
 /// Screening runs before redaction so it sees the text as the tool returned it. The conversation, the loop's steps,
 /// events and logs keep the model's arguments (with placeholders); only the tool's invocation gets the values.
+/// <para>
+/// A loop entered from outside the pipeline (<c>RunToolsAsync</c> on the head client) runs with the caller's options,
+/// which carry no per-call state. When screening was added for every client, its screen then still screens each tool
+/// result here, so a <see cref="InjectionAction.Stop"/> stops that loop as <c>Blocked</c> too.
+/// </para>
 /// </remarks>
-internal sealed class GuardrailsToolCallFilter(GuardrailsTelemetry? telemetry = null) : IToolCallFilter
+internal sealed class GuardrailsToolCallFilter(GuardrailsTelemetry? telemetry = null, InjectionScreen? everyClientScreen = null) : IToolCallFilter
 {
     public ValueTask<IDictionary<string, object?>> OnArgumentsAsync(ToolCallFilterContext context, IDictionary<string, object?> arguments, CancellationToken cancellationToken)
     {
@@ -23,18 +28,13 @@ internal sealed class GuardrailsToolCallFilter(GuardrailsTelemetry? telemetry = 
     public ValueTask<ToolResultFilterDecision> OnResultAsync(ToolCallFilterContext context, string result, CancellationToken cancellationToken)
     {
         var call = GuardrailsCallContext.Find(context.Options);
-        if (call is null)
-        {
-            return ValueTask.FromResult(ToolResultFilterDecision.Continue(result));
-        }
-
         string text = result;
-        if (call.Screen is { } screen)
+        if ((call?.Screen ?? everyClientScreen) is { } screen)
         {
             var screening = screen.Screen(text, InjectionSource.ToolResult);
             if (screening.Detected)
             {
-                call.Findings?.Add(screening, context.ToolName);
+                call?.Findings?.Add(screening, context.ToolName);
                 telemetry?.Report(screening, context.ToolName);
                 if (screening.Blocked)
                 {
@@ -46,7 +46,7 @@ internal sealed class GuardrailsToolCallFilter(GuardrailsTelemetry? telemetry = 
             }
         }
 
-        if (call.Pii is { } session)
+        if (call?.Pii is { } session)
         {
             text = session.Redact(text);
         }
