@@ -26,7 +26,7 @@ internal sealed class PhoneDetector : PiiDetector
     public PhoneDetector()
         : base("phone", PiiEntity.Phone)
     {
-        ContextWords = ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms", "text me", "number", "contact", "ring", "dial"];
+        ContextWords = ["phone", "tel", "telephone", "mobile", "cell", "call", "fax", "whatsapp", "sms", "text me", "ring", "dial"];
     }
 
     public override void Detect(string text, List<PiiMatch> matches)

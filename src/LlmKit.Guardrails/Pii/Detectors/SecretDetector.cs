@@ -52,9 +52,9 @@ internal sealed class SecretDetector : PiiDetector
             i += next;
             int length = text.AsSpan(i).IndexOfAnyExcept(TokenChars);
             int end = length < 0 ? text.Length : i + length;
-            while (end > i && text[end - 1] is '.' or '-' or '+' or '/')
+            while (end > i && text[end - 1] == '.')
             {
-                end--; // sentence punctuation, not part of the token
+                end--; // a full stop, not part of the token
             }
 
             if (end - i >= MinTokenLength)
@@ -72,26 +72,24 @@ internal sealed class SecretDetector : PiiDetector
 
     private void Classify(string text, int start, int end, List<PiiMatch> matches)
     {
-        var token = text.AsSpan(start, end - start);
-        foreach (var (prefix, minRest, upperOnly) in Known)
+        if (ClassifyKnown(text, start, end, matches))
         {
-            if (token.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                var rest = token[prefix.Length..];
-                if (rest.Length >= minRest && (!upperOnly || (rest.Length == minRest && IsUpperAlnum(rest))) && HasDigitOrMixedCase(rest))
-                {
-                    Add(matches, start, end - start, KnownFormatConfidence);
-                    return;
-                }
-            }
-        }
-
-        if (IsJwt(token))
-        {
-            Add(matches, start, end - start, KnownFormatConfidence);
             return;
         }
 
+        // NAME=value: the value is the secret. Base64 padding ('=' at the very end) is not a separator.
+        var whole = text.AsSpan(start, end - start);
+        int separator = whole.TrimEnd('=').LastIndexOf('=');
+        if (separator >= 0 && end - (start + separator + 1) >= MinTokenLength)
+        {
+            start += separator + 1;
+            if (ClassifyKnown(text, start, end, matches))
+            {
+                return;
+            }
+        }
+
+        var token = text.AsSpan(start, end - start);
         if (!HasLetterAndDigit(token))
         {
             return;
@@ -106,6 +104,32 @@ internal sealed class SecretDetector : PiiDetector
         {
             Add(matches, start, end - start, WeakTokenConfidence);
         }
+    }
+
+    private bool ClassifyKnown(string text, int start, int end, List<PiiMatch> matches)
+    {
+        var token = text.AsSpan(start, end - start);
+        foreach (var (prefix, minRest, upperOnly) in Known)
+        {
+            if (token.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                var rest = token[prefix.Length..];
+                // AWS ids are exactly 16 upper-case base32 characters; the other formats must not be plain words.
+                if (rest.Length >= minRest && (upperOnly ? rest.Length == minRest && IsUpperAlnum(rest) : HasDigitOrMixedCase(rest)))
+                {
+                    Add(matches, start, end - start, KnownFormatConfidence);
+                    return true;
+                }
+            }
+        }
+
+        if (IsJwt(token))
+        {
+            Add(matches, start, end - start, KnownFormatConfidence);
+            return true;
+        }
+
+        return false;
     }
 
     private void DetectPrivateKeys(string text, List<PiiMatch> matches)
