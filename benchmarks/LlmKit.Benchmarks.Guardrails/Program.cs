@@ -45,6 +45,21 @@ switch (args.FirstOrDefault())
         }
 
         return;
+    case "scale":
+        // Time per detector on 200 KB and 2 MB of adversarial text: the ratio should stay near 10.
+        string unit = "a@b@c@ 4111 1111 1111 1111 1111 ::1:2:3 1.2.3.4.5 www.www.www. x.com.com +1 (((((555 aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ= ";
+        string Make(int n) { var sb = new System.Text.StringBuilder(); while (sb.Length < n) sb.Append(unit); return sb.ToString(0, n); }
+        var (small, large) = (Make(200_000), Make(2_000_000));
+        foreach (var detector in PiiScanner.BuiltInDetectors())
+        {
+            double Time(string t) { var best = double.MaxValue; for (int k = 0; k < 3; k++) { var sw = System.Diagnostics.Stopwatch.StartNew(); detector.Detect(t, new List<PiiMatch>()); best = Math.Min(best, sw.Elapsed.TotalMilliseconds); } return best; }
+            double a = Time(small), b = Time(large);
+            Console.WriteLine($"{detector.Name,-12} 200 KB {a,8:0.0} ms   2 MB {b,8:0.0} ms   ratio {b / a:0.0}");
+        }
+
+        double Whole(string t) { var best = double.MaxValue; for (int k = 0; k < 3; k++) { var sw = System.Diagnostics.Stopwatch.StartNew(); new PiiRedactor().Find(t); best = Math.Min(best, sw.Elapsed.TotalMilliseconds); } return best; }
+        Console.WriteLine($"scanner      200 KB {Whole(small),8:0.0} ms   2 MB {Whole(large),8:0.0} ms");
+        return;
     case "injection":
         foreach (double threshold in new[] { 0.6, 0.8 })
         {

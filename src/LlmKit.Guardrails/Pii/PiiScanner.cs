@@ -62,7 +62,10 @@ public sealed class PiiScanner
         {
             int first = candidates.Count;
             detector.Detect(text, candidates);
-            for (int i = candidates.Count - 1; i >= first; i--)
+
+            // Compacted in place rather than with RemoveAt, so a text with many rejected candidates stays linear.
+            int kept = first;
+            for (int i = first; i < candidates.Count; i++)
             {
                 var match = candidates[i];
                 if ((uint)match.Start > (uint)text.Length || match.Length <= 0 || match.End > text.Length)
@@ -76,15 +79,13 @@ public sealed class PiiScanner
                     confidence = Math.Min(1, confidence + PiiRedactionConstants.ContextBoost);
                 }
 
-                if (confidence < _minConfidence || (_allowList.Count > 0 && _allowList.Contains(text.Substring(match.Start, match.Length))))
+                if (confidence >= _minConfidence && !(_allowList.Count > 0 && _allowList.Contains(text.Substring(match.Start, match.Length))))
                 {
-                    candidates.RemoveAt(i);
-                }
-                else
-                {
-                    candidates[i] = match with { Confidence = confidence };
+                    candidates[kept++] = match with { Confidence = confidence };
                 }
             }
+
+            candidates.RemoveRange(kept, candidates.Count - kept);
         }
 
         return Resolve(candidates);

@@ -14,13 +14,15 @@ internal sealed class UrlDetector : PiiDetector
     private static readonly HashSet<string> Schemes = new(StringComparer.OrdinalIgnoreCase) { "http", "https", "ftp", "ftps", "sftp", "ws", "wss" };
 
     // Generic TLDs and the most used country codes; labels that are common file extensions (md, py, sh, rs, pl, cs, ps …) are left out.
-    private static readonly HashSet<string> Tlds = new(StringComparer.Ordinal)
+    private static readonly HashSet<string> TldSet = new(StringComparer.Ordinal)
     {
         "com", "org", "net", "edu", "gov", "mil", "int", "info", "biz", "io", "ai", "app", "dev", "co", "me", "tv", "cloud", "online",
         "site", "tech", "store", "shop", "blog", "xyz", "news", "email", "uk", "de", "fr", "nl", "es", "it", "eu", "ch", "at", "be",
         "se", "no", "dk", "fi", "ie", "pt", "ru", "cn", "jp", "kr", "in", "au", "nz", "ca", "us", "br", "mx", "ar", "za", "cz", "gr",
         "hu", "ro", "tr", "il", "sg", "hk", "tw",
     };
+
+    private static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> Tlds = TldSet.GetAlternateLookup<ReadOnlySpan<char>>();
 
     public UrlDetector()
         : base("url", PiiEntity.Url)
@@ -96,6 +98,7 @@ internal sealed class UrlDetector : PiiDetector
 
     private void DetectDomains(string text, List<PiiMatch> matches, int firstOwn)
     {
+        var urls = new UrlSpans(matches, firstOwn);
         int from = 0;
         while (from < text.Length)
         {
@@ -113,7 +116,7 @@ internal sealed class UrlDetector : PiiDetector
             }
 
             if (tldEnd - dot - 1 < 2 || (tldEnd < text.Length && (Chars.IsWordAt(text, tldEnd) || text[tldEnd] is '-' or '@')) ||
-                !Tlds.Contains(text.Substring(dot + 1, tldEnd - dot - 1)))
+                !Tlds.Contains(text.AsSpan(dot + 1, tldEnd - dot - 1)))
             {
                 continue;
             }
@@ -130,7 +133,7 @@ internal sealed class UrlDetector : PiiDetector
             }
 
             if (start == dot || (start > 0 && (char.IsLetterOrDigit(text[start - 1]) || text[start - 1] is '@' or '/' or ':' or '_')) ||
-                Covered(matches, firstOwn, start))
+                urls.Covers(start))
             {
                 continue; // an e-mail's domain, part of a URL, or glued to a word
             }
@@ -141,17 +144,35 @@ internal sealed class UrlDetector : PiiDetector
         }
     }
 
-    private static bool Covered(List<PiiMatch> matches, int firstOwn, int index)
+    /// <summary>
+    /// The URLs found by the first two passes, sorted, with the furthest end reached so far: whether an index lies in one
+    /// is a binary search, so a text with many URLs stays linear.
+    /// </summary>
+    private readonly struct UrlSpans
     {
-        for (int i = firstOwn; i < matches.Count; i++)
+        private readonly int[] _starts;
+        private readonly int[] _maxEnds;
+
+        public UrlSpans(List<PiiMatch> matches, int first)
         {
-            if (index >= matches[i].Start && index < matches[i].End)
+            var spans = matches.Skip(first).Select(m => (m.Start, m.End)).Order().ToArray();
+            _starts = new int[spans.Length];
+            _maxEnds = new int[spans.Length];
+            int reach = 0;
+            for (int i = 0; i < spans.Length; i++)
             {
-                return true;
+                _starts[i] = spans[i].Start;
+                reach = Math.Max(reach, spans[i].End);
+                _maxEnds[i] = reach;
             }
         }
 
-        return false;
+        public bool Covers(int index)
+        {
+            int i = Array.BinarySearch(_starts, index);
+            i = i >= 0 ? i : ~i - 1;
+            return i >= 0 && _maxEnds[i] > index;
+        }
     }
 
     /// <summary>Reads URL characters from <paramref name="start"/>, then trims trailing punctuation and unbalanced brackets.</summary>
