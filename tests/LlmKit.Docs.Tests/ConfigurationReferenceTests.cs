@@ -13,6 +13,7 @@ public sealed class ConfigurationReferenceTests
     private static readonly string[] AssemblyNames =
     [
         "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing",
+        "LlmKit.Guardrails", "LlmKit.Mcp",
     ];
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>
