@@ -214,10 +214,13 @@ public sealed class PiiScanner
 
     private static bool HasContext(string text, PiiMatch match, IReadOnlyList<string> words)
     {
+        // The windows are lower-cased once (context words are lower case), so each word is an ordinal, vectorised search.
         int before = Math.Max(0, match.Start - PiiRedactionConstants.ContextWindow);
         int afterEnd = Math.Min(text.Length, match.End + (PiiRedactionConstants.ContextWindow / 3));
-        var left = text.AsSpan(before, match.Start - before);
-        var right = text.AsSpan(match.End, afterEnd - match.End);
+        Span<char> left = stackalloc char[PiiRedactionConstants.ContextWindow];
+        Span<char> right = stackalloc char[PiiRedactionConstants.ContextWindow / 3];
+        left = left[..text.AsSpan(before, match.Start - before).ToLowerInvariant(left)];
+        right = right[..text.AsSpan(match.End, afterEnd - match.End).ToLowerInvariant(right)];
         foreach (var word in words)
         {
             if (ContainsWord(left, word) || ContainsWord(right, word))
@@ -234,7 +237,7 @@ public sealed class PiiScanner
         int offset = 0;
         while (offset < window.Length)
         {
-            int index = window[offset..].IndexOf(word, StringComparison.OrdinalIgnoreCase);
+            int index = window[offset..].IndexOf(word, StringComparison.Ordinal);
             if (index < 0)
             {
                 return false;

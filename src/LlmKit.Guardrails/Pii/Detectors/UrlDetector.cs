@@ -155,20 +155,32 @@ internal sealed class UrlDetector : PiiDetector
 
         public UrlSpans(List<PiiMatch> matches, int first)
         {
-            var spans = matches.Skip(first).Select(m => (m.Start, m.End)).Order().ToArray();
-            _starts = new int[spans.Length];
-            _maxEnds = new int[spans.Length];
-            int reach = 0;
-            for (int i = 0; i < spans.Length; i++)
+            int count = matches.Count - first;
+            _starts = count == 0 ? [] : new int[count];
+            _maxEnds = count == 0 ? [] : new int[count];
+            var ends = count == 0 ? [] : new int[count];
+            for (int i = 0; i < count; i++)
             {
-                _starts[i] = spans[i].Start;
-                reach = Math.Max(reach, spans[i].End);
+                _starts[i] = matches[first + i].Start;
+                ends[i] = matches[first + i].End;
+            }
+
+            Array.Sort(_starts, ends);
+            int reach = 0;
+            for (int i = 0; i < count; i++)
+            {
+                reach = Math.Max(reach, ends[i]);
                 _maxEnds[i] = reach;
             }
         }
 
         public bool Covers(int index)
         {
+            if (_starts.Length == 0)
+            {
+                return false;
+            }
+
             int i = Array.BinarySearch(_starts, index);
             i = i >= 0 ? i : ~i - 1;
             return i >= 0 && _maxEnds[i] > index;
