@@ -159,27 +159,16 @@ public static class PiiCorpus
         return $"{local}@{Pick(r, Domains)}";
     }
 
+    /// <summary>Appends the check digit that makes the number pass the Luhn check (LlmKit's own check decides).</summary>
     private static string Luhnify(string withoutCheck)
     {
-        int sum = 0;
-        bool doubled = true;
-        for (int i = withoutCheck.Length - 1; i >= 0; i--)
+        for (char check = '0'; ; check++)
         {
-            int d = withoutCheck[i] - '0';
-            if (doubled)
+            if (LlmKit.Guardrails.Pii.Detectors.Checksums.Luhn(withoutCheck + check))
             {
-                d *= 2;
-                if (d > 9)
-                {
-                    d -= 9;
-                }
+                return withoutCheck + check;
             }
-
-            sum += d;
-            doubled = !doubled;
         }
-
-        return withoutCheck + (char)('0' + ((10 - (sum % 10)) % 10));
     }
 
     private static string CardDigits(Random r)

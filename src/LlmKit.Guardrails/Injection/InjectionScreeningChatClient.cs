@@ -93,43 +93,24 @@ public sealed class InjectionScreeningChatClient : DelegatingChatClient
         return (request, callOptions, findings);
     }
 
-    private ChatMessage ScreenMessage(ChatMessage message, InjectionReportBuilder findings)
-    {
-        List<AIContent>? contents = null;
-        for (int i = 0; i < message.Contents.Count; i++)
+    private ChatMessage ScreenMessage(ChatMessage message, InjectionReportBuilder findings) =>
+        ContentRewriter.RewriteContents(message, content =>
         {
-            var content = message.Contents[i];
-            AIContent screened = content;
             if (content is TextContent text && UntrustedContent.TryGetSource(text, out var source))
             {
                 var result = Apply(text.Text, source, findings, toolName: null);
-                screened = ReferenceEquals(result, text.Text) ? content : new TextContent(result) { AdditionalProperties = text.AdditionalProperties };
+                return ReferenceEquals(result, text.Text) ? content : new TextContent(result) { AdditionalProperties = text.AdditionalProperties };
             }
-            else if (content is FunctionResultContent { Result: string resultText } functionResult)
+
+            if (content is FunctionResultContent { Result: string resultText } functionResult)
             {
                 // Tool results from earlier turns (the caller's history, or a loop entered from outside the pipeline).
                 var result = Apply(resultText, InjectionSource.ToolResult, findings, toolName: null);
-                screened = ReferenceEquals(result, resultText) ? content : new FunctionResultContent(functionResult.CallId, result) { AdditionalProperties = functionResult.AdditionalProperties };
+                return ReferenceEquals(result, resultText) ? content : new FunctionResultContent(functionResult.CallId, result) { AdditionalProperties = functionResult.AdditionalProperties };
             }
 
-            if (!ReferenceEquals(screened, content) && contents is null)
-            {
-                contents = [.. message.Contents.Take(i)];
-            }
-
-            contents?.Add(screened);
-        }
-
-        if (contents is null)
-        {
-            return message;
-        }
-
-        var clone = message.Clone();
-        clone.Contents = contents;
-        clone.RawRepresentation = null;
-        return clone;
-    }
+            return content;
+        });
 
     private string Apply(string text, InjectionSource source, InjectionReportBuilder findings, string? toolName)
     {

@@ -23,13 +23,17 @@ internal static class ContentRewriter
         return result;
     }
 
-    public static ChatMessage Rewrite(ChatMessage message, Func<string, string> rewrite, Func<ChatMessage, AIContent, bool>? applies = null)
+    public static ChatMessage Rewrite(ChatMessage message, Func<string, string> rewrite, Func<ChatMessage, AIContent, bool>? applies = null) =>
+        RewriteContents(message, content => applies is null || applies(message, content) ? Rewrite(content, rewrite) : content);
+
+    /// <summary>Replaces parts of a message; the message itself when every part comes back unchanged.</summary>
+    public static ChatMessage RewriteContents(ChatMessage message, Func<AIContent, AIContent> rewrite)
     {
         List<AIContent>? contents = null;
         for (int i = 0; i < message.Contents.Count; i++)
         {
             var content = message.Contents[i];
-            var rewritten = applies is null || applies(message, content) ? Rewrite(content, rewrite) : content;
+            var rewritten = rewrite(content);
             if (!ReferenceEquals(rewritten, content) && contents is null)
             {
                 contents = new List<AIContent>(message.Contents.Count);

@@ -6,7 +6,7 @@ namespace LlmKit.Guardrails.Pii.Detectors;
 /// American Express, Discover, JCB, Diners, UnionPay, Maestro) is confident on its own; any other Luhn-valid number
 /// (one in ten random numbers is) needs a context word such as "card".
 /// </summary>
-internal sealed class CreditCardDetector : PiiDetector
+internal sealed class CreditCardDetector : DigitRunDetector
 {
     internal const double SchemeConfidence = 0.85;
     internal const double LuhnOnlyConfidence = 0.4;
@@ -17,34 +17,14 @@ internal sealed class CreditCardDetector : PiiDetector
         ContextWords = ["card", "credit", "debit", "visa", "mastercard", "amex", "american express", "discover", "cc", "pan", "payment"];
     }
 
-    public override void Detect(string text, List<PiiMatch> matches)
+    protected override string Separators => " -";
+
+    protected override void Judge(string text, in DigitRun run, List<PiiMatch> matches)
     {
-        Span<char> digits = stackalloc char[DigitRun.MaxDigits];
-        Span<byte> groups = stackalloc byte[DigitRun.MaxGroups];
-        var run = new DigitRun(digits, groups);
-        int i = 0;
-        while (i < text.Length)
+        if (!(run.Start > 0 && text[run.Start - 1] is '-' or '.' or '+') && run.DigitCount is >= 13 and <= 19 &&
+            Checksums.Luhn(run.Digits) && !Checksums.AllSame(run.Digits))
         {
-            int next = text.AsSpan(i).IndexOfAny(Chars.Digits);
-            if (next < 0)
-            {
-                return;
-            }
-
-            i += next;
-            run.Read(text, i, " -");
-            bool bounded = !Chars.IsWordAt(text, i - 1) && !Chars.IsWordAt(text, run.End) && !(i > 0 && text[i - 1] is '-' or '.' or '+');
-            if (bounded && !run.Overflow && !run.MixedSeparators && run.DigitCount is >= 13 and <= 19 &&
-                Checksums.Luhn(run.Digits) && !Checksums.AllSame(run.Digits))
-            {
-                Add(matches, i, run.End - i, MatchesScheme(run.Digits) ? SchemeConfidence : LuhnOnlyConfidence);
-            }
-
-            i = run.End;
-            while (i < text.Length && Chars.IsWordAt(text, i))
-            {
-                i++; // skip the rest of a word such as an order id "A1234…"
-            }
+            Add(matches, run.Start, run.End - run.Start, MatchesScheme(run.Digits) ? SchemeConfidence : LuhnOnlyConfidence);
         }
     }
 

@@ -6,7 +6,7 @@ namespace LlmKit.Guardrails.Pii.Detectors;
 /// well-known advertising and example numbers (078-05-1120, 219-09-9999, 123-45-6789). Only the hyphenated form is
 /// confident on its own; the others need a context word such as "SSN".
 /// </summary>
-internal sealed class UsSsnDetector : PiiDetector
+internal sealed class UsSsnDetector : DigitRunDetector
 {
     internal const double HyphenatedConfidence = 0.6;
     internal const double SpacedConfidence = 0.4;
@@ -18,43 +18,27 @@ internal sealed class UsSsnDetector : PiiDetector
         ContextWords = ["ssn", "social security", "social-security", "ss#", "ssn#", "taxpayer", "tin"];
     }
 
-    public override void Detect(string text, List<PiiMatch> matches)
+    protected override string Separators => " -";
+
+    protected override void Judge(string text, in DigitRun run, List<PiiMatch> matches)
     {
-        Span<char> digits = stackalloc char[DigitRun.MaxDigits];
-        Span<byte> groups = stackalloc byte[DigitRun.MaxGroups];
-        var run = new DigitRun(digits, groups);
-        int i = 0;
-        while (i < text.Length)
+        // Not part of a longer hyphenated or dotted code (A-536-90-4399, 536-90-4399-7).
+        bool standalone = !(run.Start > 0 && text[run.Start - 1] is '-' or '.' or '+' or '/') &&
+                          !(run.End < text.Length && text[run.End] is '-' or '/' && Chars.IsWordAt(text, run.End + 1));
+        if (!standalone || run.DigitCount != 9 || !IsIssuable(run.Digits))
         {
-            int next = text.AsSpan(i).IndexOfAny(Chars.Digits);
-            if (next < 0)
-            {
-                return;
-            }
+            return;
+        }
 
-            i += next;
-            run.Read(text, i, " -");
-            bool bounded = !Chars.IsWordAt(text, i - 1) && !Chars.IsWordAt(text, run.End) && !(i > 0 && text[i - 1] is '-' or '.' or '+' or '/') &&
-                           !(run.End < text.Length && text[run.End] is '-' or '/' && Chars.IsWordAt(text, run.End + 1));
-            if (bounded && !run.Overflow && !run.MixedSeparators && run.DigitCount == 9 && IsIssuable(run.Digits))
-            {
-                double confidence = run.GroupCount switch
-                {
-                    1 => PlainConfidence,
-                    3 when run.Group(0) == 3 && run.Group(1) == 2 => run.FirstSeparator == '-' ? HyphenatedConfidence : SpacedConfidence,
-                    _ => 0,
-                };
-                if (confidence > 0)
-                {
-                    Add(matches, i, run.End - i, confidence);
-                }
-            }
-
-            i = run.End;
-            while (i < text.Length && Chars.IsWordAt(text, i))
-            {
-                i++;
-            }
+        double confidence = run.GroupCount switch
+        {
+            1 => PlainConfidence,
+            3 when run.Group(0) == 3 && run.Group(1) == 2 => run.FirstSeparator == '-' ? HyphenatedConfidence : SpacedConfidence,
+            _ => 0,
+        };
+        if (confidence > 0)
+        {
+            Add(matches, run.Start, run.End - run.Start, confidence);
         }
     }
 
