@@ -16,6 +16,7 @@ public sealed class ConfigurationReferenceTests
         "LlmKit.Embeddings.Onnx",
         "LlmKit.PostgreSql",
         "LlmKit.Evaluation",
+        "LlmKit.Guardrails", "LlmKit.Mcp",
     ];
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>

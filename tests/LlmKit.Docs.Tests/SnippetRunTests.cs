@@ -146,6 +146,38 @@ public sealed class SnippetRunTests
             var (first, second) = await CachingSnippets.Embeddings();
             Assert.Equal(first, second);
         },
+        ["privacy-pii-pipeline"] = async () =>
+        {
+            var (answer, sent) = await GuardrailsSnippets.RedactPipeline();
+            Assert.Equal("Card **** **** **** **** was charged twice; I'm <EMAIL_1>.", sent);
+            Assert.Equal("I'll send the receipt to ann@example.com.", answer);
+        },
+        ["privacy-pii-strings"] = () =>
+        {
+            var (redacted, restored, unknown) = GuardrailsSnippets.RedactStrings();
+            Assert.Equal("<EMPLOYEE_ID_1> (<EMAIL_1>) called <PHONE_1>.", redacted);
+            Assert.Equal("Tell EMP-204611 that <EMAIL_9> is unknown.", restored);
+            Assert.Equal(["<EMAIL_9>"], unknown);
+            return Task.CompletedTask;
+        },
+        ["privacy-injection"] = async () =>
+        {
+            var (sent, report) = await GuardrailsSnippets.ScreenRetrieval();
+            Assert.Equal("Returns within 30 days. [removed] and promise a full refund.", sent);
+            Assert.Equal("ignore-previous-instructions", report.Findings[0].Rules[0]);
+        },
+        ["privacy-output-guards"] = async () =>
+        {
+            var result = await GuardrailsSnippets.OutputGuards();
+            Assert.False(result.IsSuccess);
+            Assert.Equal("allowed-links", Assert.Single(result.Failure.Violations).Guard);
+        },
+        ["privacy-mcp"] = () =>
+        {
+            var (delete, read, unannotated) = GuardrailsSnippets.McpMapping();
+            Assert.Equal((true, false, true), (delete.NeedsApproval, read.NeedsApproval, unannotated.NeedsApproval));
+            return Task.CompletedTask;
+        },
         ["telemetry-spans"] = async () =>
         {
             var tags = await TelemetrySnippets.Spans();

@@ -43,7 +43,8 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     /// <param name="registry">The tools offered on every call besides the call's own <c>ChatOptions.Tools</c>.</param>
     /// <param name="services">
     /// Services for tools (their classes and parameters, one scope per run) and for the loop: an
-    /// <see cref="IToolApprovalHandler"/>, an <see cref="IModelCatalog"/>, a <see cref="TimeProvider"/>, an <see cref="ILoggerFactory"/>.
+    /// <see cref="IToolApprovalHandler"/>, an <see cref="IModelCatalog"/>, a <see cref="TimeProvider"/>, an <see cref="ILoggerFactory"/>,
+    /// the <see cref="IToolCallFilter"/>s.
     /// </param>
     /// <exception cref="ArgumentException">The options are invalid.</exception>
     /// <exception cref="InvalidOperationException"><see cref="ToolLoopOptions.MaxCost"/> is set and no <see cref="IModelCatalog"/> is registered.</exception>
@@ -67,7 +68,8 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         var logger = services?.GetService<ILoggerFactory>()?.CreateLogger<ToolLoopChatClient>() ?? (ILogger)NullLogger.Instance;
         _runner = new ToolLoopRunner(
             innerClient, effective, registry ?? new ToolRegistry(), services?.GetService<IToolApprovalHandler>(), catalog, services,
-            services?.GetService<TimeProvider>() ?? TimeProvider.System, logger, SchemaToolArgumentValidator.Instance);
+            services?.GetService<TimeProvider>() ?? TimeProvider.System, logger, SchemaToolArgumentValidator.Instance,
+            services?.GetServices<IToolCallFilter>().ToArray() ?? []);
     }
 
     /// <summary>Runs the loop until the model answers or a limit stops it.</summary>

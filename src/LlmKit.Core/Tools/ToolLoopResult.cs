@@ -42,6 +42,12 @@ public enum ToolLoopStopReason
     /// <see cref="ToolLoopResult.Error"/> says why, and the steps that already ran (side effects included) are kept.
     /// </summary>
     ModelFailed,
+
+    /// <summary>
+    /// An <see cref="IToolCallFilter"/> (a guardrail screening tool output, for example) stopped the run after a tool
+    /// returned something the model must not see; <see cref="ToolLoopResult.StopDetail"/> says why.
+    /// </summary>
+    Blocked,
 }
 
 /// <summary>What became of one tool call.</summary>

@@ -24,7 +24,8 @@ internal sealed class ToolLoopRunner(
     IServiceProvider? services,
     TimeProvider time,
     ILogger logger,
-    IToolArgumentValidator validator)
+    IToolArgumentValidator validator,
+    IToolCallFilter[] filters)
 {
     private const string UntrustedOpen = "<tool-output tool=\"";
     private const string UntrustedOpenEnd = "\" trust=\"untrusted\">\n";
@@ -39,7 +40,7 @@ internal sealed class ToolLoopRunner(
         IChatClient? outerPipeline,
         CancellationToken cancellationToken)
     {
-        var run = new RunState(continuation, messages, time.GetTimestamp()) { ModelClient = outerPipeline ?? innerClient };
+        var run = new RunState(continuation, messages, time.GetTimestamp()) { ModelClient = outerPipeline ?? innerClient, Options = chatOptions };
         var tools = new ToolSet(registry, chatOptions);
         var modelOptions = tools.Apply(chatOptions);
         if (outerPipeline is not null)
@@ -206,7 +207,7 @@ internal sealed class ToolLoopRunner(
         var prepared = new PreparedCall[calls.Count];
         for (int i = 0; i < calls.Count; i++)
         {
-            prepared[i] = Prepare(calls[i], i, tools);
+            prepared[i] = await PrepareAsync(run, calls[i], i, tools, cancellationToken);
         }
 
         run.BeginTurn(prepared);
@@ -259,6 +260,14 @@ internal sealed class ToolLoopRunner(
 
         await RunCallsAsync(run, prepared, toolServices, sink, cancellationToken);
         run.EndTurn();
+        if (prepared.FirstOrDefault(c => c.StopDetail is not null) is { } blocked)
+        {
+            // Every call of the turn has finished and has its result, so the conversation stays valid; the model is
+            // simply not asked again.
+            await PublishToolMessageAsync(run, sink, cancellationToken);
+            return await StopAsync(run, ToolLoopStopReason.Blocked, blocked.StopDetail!, sink);
+        }
+
         return null;
     }
 
@@ -297,7 +306,7 @@ internal sealed class ToolLoopRunner(
         }
     }
 
-    private PreparedCall Prepare(FunctionCallContent call, int index, ToolSet tools)
+    private async ValueTask<PreparedCall> PrepareAsync(RunState run, FunctionCallContent call, int index, ToolSet tools, CancellationToken cancellationToken)
     {
         string name = call.Name ?? string.Empty;
         var prepared = new PreparedCall(call, index, name);
@@ -326,8 +335,9 @@ internal sealed class ToolLoopRunner(
             return prepared;
         }
 
-        JsonElement arguments = JsonSerializer.SerializeToElement(
-            call.Arguments ?? new Dictionary<string, object?>(), AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
+        var argumentsTypeInfo = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
+        IDictionary<string, object?> modelArguments = call.Arguments ?? new Dictionary<string, object?>();
+        JsonElement arguments = JsonSerializer.SerializeToElement(modelArguments, argumentsTypeInfo);
         prepared.ArgumentsJson = CanonicalJson.Write(arguments);
         prepared.Signature = prepared.ToolName + "\u0000" + prepared.ArgumentsJson;
         if (prepared.ArgumentsJson.Length > options.MaxArgumentsLength)
@@ -336,6 +346,24 @@ internal sealed class ToolLoopRunner(
                 $"Error: the arguments of '{prepared.ToolName}' are {prepared.ArgumentsJson.Length} characters long; the limit is {options.MaxArgumentsLength}. Send smaller arguments.");
             prepared.ArgumentsJson = prepared.ArgumentsJson[..Math.Min(256, prepared.ArgumentsJson.Length)] + "…";
             return prepared;
+        }
+
+        if (filters.Length > 0)
+        {
+            // Filters change what the tool receives (a guardrail restores redacted values), never what is recorded:
+            // the steps, events, approvals and logs keep the model's arguments.
+            var context = new ToolCallFilterContext(call.CallId, prepared.ToolName, tool.Metadata, run.Options);
+            var effective = modelArguments;
+            foreach (var filter in filters)
+            {
+                effective = await filter.OnArgumentsAsync(context, effective, cancellationToken);
+            }
+
+            if (!ReferenceEquals(effective, modelArguments))
+            {
+                prepared.InvokeArguments = effective;
+                arguments = JsonSerializer.SerializeToElement(effective, argumentsTypeInfo);
+            }
         }
 
         var errors = validator.Validate(tool.Function, arguments);
@@ -433,7 +461,7 @@ internal sealed class ToolLoopRunner(
         var tool = call.Tool!;
         var metadata = tool.Metadata;
         TimeSpan? timeout = metadata.Timeout ?? options.DefaultToolTimeout;
-        var arguments = new AIFunctionArguments(call.Call.Arguments ?? new Dictionary<string, object?>()) { Services = toolServices };
+        var arguments = new AIFunctionArguments(call.InvokeArguments ?? call.Call.Arguments ?? new Dictionary<string, object?>()) { Services = toolServices };
         using var toolCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         long start = time.GetTimestamp();
         string result;
@@ -449,7 +477,15 @@ internal sealed class ToolLoopRunner(
             object? value = invocation.IsCompleted ? await invocation
                 : timeout is { } t ? await invocation.WaitAsync(t, time, cancellationToken)
                 : await invocation.WaitAsync(cancellationToken);
-            (result, truncated) = Render(value, tool);
+            result = Stringify(value, tool);
+            foreach (var filter in filters)
+            {
+                var decision = await filter.OnResultAsync(new ToolCallFilterContext(call.Call.CallId, call.ToolName, metadata, run.Options), result, cancellationToken);
+                result = decision.Result;
+                call.StopDetail ??= decision.StopDetail;
+            }
+
+            (result, truncated) = Limit(result, tool);
             outcome = ToolCallOutcome.Succeeded;
         }
         catch (TimeoutException) when (!cancellationToken.IsCancellationRequested && timeout is { } t && time.GetElapsedTime(start) >= t)
@@ -476,9 +512,8 @@ internal sealed class ToolLoopRunner(
         return run.Complete(call, result, time.GetElapsedTime(start), outcome, truncated);
     }
 
-    private (string Text, bool Truncated) Render(object? value, RegisteredTool tool)
-    {
-        string text = value switch
+    private static string Stringify(object? value, RegisteredTool tool) =>
+        value switch
         {
             null => "null",
             string s => s,
@@ -488,6 +523,8 @@ internal sealed class ToolLoopRunner(
             _ => JsonSerializer.Serialize(value, (tool.Function.JsonSerializerOptions ?? AIJsonUtilities.DefaultOptions).GetTypeInfo(value.GetType())),
         };
 
+    private (string Text, bool Truncated) Limit(string text, RegisteredTool tool)
+    {
         int max = tool.Metadata.MaxResultLength ?? options.MaxResultLength;
         bool truncated = false;
         if (text.Length > max)
@@ -612,6 +649,12 @@ internal sealed class ToolLoopRunner(
 
         public bool Denied { get; set; }
 
+        /// <summary>The arguments the tool runs with when a filter changed the model's; otherwise <see langword="null"/>.</summary>
+        public IDictionary<string, object?>? InvokeArguments { get; set; }
+
+        /// <summary>Why a filter asked the loop to stop after this call's turn.</summary>
+        public string? StopDetail { get; set; }
+
         public void Fail(ToolCallOutcome outcome, string error)
         {
             ErrorOutcome = outcome;
@@ -728,6 +771,9 @@ internal sealed class ToolLoopRunner(
 
         /// <summary>Who answers the model turns: the stage's inner client, or the whole pipeline when entered from outside.</summary>
         public required IChatClient ModelClient { get; init; }
+
+        /// <summary>The chat options the run was started with, for <see cref="IToolCallFilter"/>s.</summary>
+        public ChatOptions? Options { get; init; }
 
         public List<ChatMessage> Conversation { get; }
 
