@@ -57,6 +57,12 @@ public sealed class BudgetExceededException : LlmException
     /// </summary>
     public DateTimeOffset? ResetsAt { get; }
 
+    /// <summary>
+    /// Gets the cheaper client the routing stage sends the call to instead (<see cref="BudgetOptions.DowngradeTo"/>),
+    /// or <see langword="null"/> when the refusal stands.
+    /// </summary>
+    internal string? DowngradeTo { get; init; }
+
     private static string Describe(BudgetKind budget, string tenant, string? requestId, decimal limit, decimal used, decimal requested, DateTimeOffset? resetsAt)
     {
         string unit = budget == BudgetKind.TokensPerMinute ? " tokens" : " USD";
