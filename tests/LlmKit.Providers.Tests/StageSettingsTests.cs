@@ -60,7 +60,7 @@ public sealed class StageSettingsTests
     [InlineData(ChatDeadline.PropertyName, true)]
     [InlineData(ResponseCache.OptInKey, true)]
     [InlineData("LLMKIT.anything", true)]
-    [InlineData(ChatClientCapabilities.StrictJsonSchemaKey, true)]
+    [InlineData("llmkit.strict_json_schema", true)]
     [InlineData("user", false)]
     [InlineData("llmkit", false)]
     public void The_reserved_prefix_decides_what_is_an_LlmKit_setting(string key, bool reserved) =>

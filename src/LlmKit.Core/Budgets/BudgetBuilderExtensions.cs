@@ -18,6 +18,9 @@ public static class BudgetBuilderExtensions
     /// <summary>The configuration section of <see cref="BudgetOptions"/>: <c>LlmKit:Budgets</c>.</summary>
     public const string ConfigurationSection = "LlmKit:Budgets";
 
+    /// <summary>The name of the budget stage in <see cref="ChatPipelineDescription.StageNames"/>: <c>budget</c>.</summary>
+    public const string StageName = "budget";
+
     /// <summary>
     /// Adds the budget stage to every client (once, however often it is called), with an <see cref="InMemoryBudgetStore"/> unless another
     /// <see cref="IBudgetStore"/> is registered. Cost limits need an <see cref="IModelCatalog"/>; prompt tokens are
@@ -66,7 +69,7 @@ public static class BudgetBuilderExtensions
     }
 
     private static ChatPipelineStage Stage(string optionsName) =>
-        new("budget", ChatPipelineOrder.Budget, ctx =>
+        new(StageName, ChatPipelineOrder.Budget, ctx =>
         {
             var options = ctx.Services.GetRequiredService<IOptionsMonitor<BudgetOptions>>().Get(optionsName);
             var clients = ctx.Services.GetRequiredService<ILlmKitChatClients>();
@@ -84,8 +87,6 @@ public static class BudgetBuilderExtensions
                 ctx.ClientName,
                 ctx.Services.GetService<IModelCatalog>(),
                 ctx.Services.GetService<IChatTokenCounter>(),
-                ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName),
-                clients,
                 ctx.Services.GetService<TimeProvider>(),
                 ctx.Services.GetService<LlmKitInstrumentation>(),
                 ctx.Services.GetService<ILogger<BudgetChatClient>>());

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using LlmKit.DependencyInjection;
 using LlmKit.Models;
+using LlmKit.Pipeline;
 using LlmKit.Telemetry;
 using LlmKit.Tokens;
 using LlmKit.Usage;
@@ -12,16 +12,18 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LlmKit.Budgets;
 
 /// <summary>
-/// Enforces token and cost budgets per tenant and per request: reserves a call's estimated maximum before it is
-/// made, settles the actual usage after it, and releases the reservation when the call fails or is cancelled.
-/// Over budget, it throws <see cref="BudgetExceededException"/> or hands the call to a cheaper client.
+/// Enforces token and cost budgets per tenant and per request on every upstream call: reserves the call's estimated
+/// maximum before it is sent, settles the actual usage after it, and releases the reservation when the call fails or
+/// is cancelled. Over budget, it throws <see cref="BudgetExceededException"/>; with <see cref="BudgetOptions.DowngradeTo"/>
+/// set, the routing stage catches that and sends the call to the cheaper client instead.
 /// </summary>
 /// <remarks>
-/// The estimate is the prompt's tokens (from <see cref="IChatTokenCounter"/> when one is registered, otherwise the
-/// UTF-8 size of the serialized request, which never counts low) plus the maximum output tokens (the call's, the
-/// client's default, the catalog's, or <see cref="BudgetOptions.DefaultMaxOutputTokens"/>), priced with
-/// <see cref="IModelCatalog"/>. Answers served from the response cache settle at zero. An answer without usage
-/// settles at its reservation, the safe side.
+/// The stage sits in the upstream half of the pipeline (<see cref="Pipeline.ChatPipelineOrder.Budget"/>), so each
+/// retry attempt, fallback, tool-loop turn and structured-output re-ask is reserved and settled exactly once. The
+/// estimate is the prompt's tokens (from <see cref="IChatTokenCounter"/> when one is registered, otherwise the UTF-8
+/// size of the serialized request, which never counts low) plus the maximum output tokens (the call's — the pipeline
+/// head has filled in the client's default —, the catalog's, or <see cref="BudgetOptions.DefaultMaxOutputTokens"/>),
+/// priced with <see cref="IModelCatalog"/>. An answer without usage settles at its reservation, the safe side.
 /// </remarks>
 public sealed class BudgetChatClient : DelegatingChatClient
 {
@@ -32,8 +34,6 @@ public sealed class BudgetChatClient : DelegatingChatClient
     private readonly string _clientName;
     private readonly IModelCatalog? _catalog;
     private readonly IChatTokenCounter? _tokenCounter;
-    private readonly LlmKitClientOptions? _clientDefaults;
-    private readonly ILlmKitChatClients? _clients;
     private readonly TimeProvider _timeProvider;
     private readonly LlmKitInstrumentation? _instrumentation;
     private readonly ILogger _logger;
@@ -46,8 +46,6 @@ public sealed class BudgetChatClient : DelegatingChatClient
     /// <param name="clientName">The LlmKit client name.</param>
     /// <param name="catalog">Prices models; required when a cost limit is set.</param>
     /// <param name="tokenCounter">Counts prompt tokens; an upper-bound estimate is used when omitted.</param>
-    /// <param name="clientDefaults">The client's defaults (model, maximum output tokens).</param>
-    /// <param name="clients">Resolves <see cref="BudgetOptions.DowngradeTo"/>; required when it is set.</param>
     /// <param name="timeProvider">The clock; <see cref="TimeProvider.System"/> when omitted.</param>
     /// <param name="instrumentation">Counts rejections and downgrades.</param>
     /// <param name="logger">Logs rejections and downgrades.</param>
@@ -58,8 +56,6 @@ public sealed class BudgetChatClient : DelegatingChatClient
         string clientName,
         IModelCatalog? catalog = null,
         IChatTokenCounter? tokenCounter = null,
-        LlmKitClientOptions? clientDefaults = null,
-        ILlmKitChatClients? clients = null,
         TimeProvider? timeProvider = null,
         LlmKitInstrumentation? instrumentation = null,
         ILogger<BudgetChatClient>? logger = null)
@@ -74,11 +70,6 @@ public sealed class BudgetChatClient : DelegatingChatClient
             throw new ArgumentException(string.Join(" ", failures), nameof(options));
         }
 
-        if (options.DowngradeTo is not null && clients is null)
-        {
-            throw new ArgumentException("BudgetOptions.DowngradeTo is set, so the chat clients registry is required.", nameof(clients));
-        }
-
         _store = store;
         _options = options;
         _defaults = options.Defaults;
@@ -86,12 +77,10 @@ public sealed class BudgetChatClient : DelegatingChatClient
         _clientName = clientName;
         _catalog = catalog;
         _tokenCounter = tokenCounter;
-        _clientDefaults = clientDefaults;
-        _clients = clients;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _instrumentation = instrumentation;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _defaultModel = clientDefaults?.Model ?? innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+        _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
     }
 
     /// <inheritdoc />
@@ -107,12 +96,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
 
         messages = Materialize(messages);
         var admission = await ReserveAsync(messages, options, tenant, requestId, limits, cancellationToken);
-        if (admission.Downgrade is { } downgrade)
-        {
-            return await downgrade.Client.GetResponseAsync(messages, downgrade.Options, cancellationToken);
-        }
-
-        var reservation = admission.Reservation!;
+        var reservation = admission.Reservation;
         ChatResponse response;
         try
         {
@@ -146,17 +130,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
 
         messages = Materialize(messages);
         var admission = await ReserveAsync(messages, options, tenant, requestId, limits, cancellationToken);
-        if (admission.Downgrade is { } downgrade)
-        {
-            await foreach (var update in downgrade.Client.GetStreamingResponseAsync(messages, downgrade.Options, cancellationToken))
-            {
-                yield return update;
-            }
-
-            yield break;
-        }
-
-        var reservation = admission.Reservation!;
+        var reservation = admission.Reservation;
         var summary = new CallSummary();
         bool completed = false;
         try
@@ -185,7 +159,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
 
     private (string Tenant, string? RequestId, BudgetLimits Limits) Resolve(ChatOptions? options)
     {
-        var tags = CallerTags.Resolve(options);
+        var tags = CallerTags.Of(options);
         string tenant = tags.Tenant ?? _options.DefaultTenant;
         var limits = _tenantLimits.TryGetValue(tenant, out var own) ? own : _defaults;
         return (tenant, tags.RequestId, limits);
@@ -209,7 +183,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
         }
 
         long promptTokens = _tokenCounter?.CountInputTokens(messages, options, model) ?? EstimatePromptTokens(messages, options);
-        long maxOutput = options?.MaxOutputTokens ?? _clientDefaults?.MaxOutputTokens
+        long maxOutput = options?.MaxOutputTokens
             ?? (info is { MaxOutputTokens: > 0 } ? info.MaxOutputTokens : _options.DefaultMaxOutputTokens);
         long tokens = promptTokens + maxOutput;
         decimal cost = info?.CostOf(promptTokens, maxOutput) ?? 0m;
@@ -230,28 +204,31 @@ public sealed class BudgetChatClient : DelegatingChatClient
 
         if (reservation is not null)
         {
-            return new Admission(reservation, info, null);
+            return new Admission(reservation, info);
         }
 
         denial ??= new BudgetDenial(BudgetKind.CostPerCall, 0, 0, cost, null);
-        bool alreadyDowngraded = options?.AdditionalProperties?.TryGetValue(BudgetConstants.DowngradedKey, out bool flag) == true && flag;
-        if (_options.DowngradeTo is { } target && !alreadyDowngraded && target != _clientName)
+
+        // Only a call on its primary route is downgraded, so a downgraded call over budget is refused, not passed on.
+        bool primary = LlmKitCallProperties.Route.GetValueOrDefault(options) == UsageRoute.Primary;
+        if (_options.DowngradeTo is { } target && primary && target != _clientName)
         {
             Count(denial.Budget, "downgraded");
-            _logger.LogInformation("Budget {Budget} of tenant {Tenant} would be exceeded on client {Client}; downgrading the call to client {Target}.",
+            _logger.LogInformation("Budget {Budget} of tenant {Tenant} would be exceeded on client {Client}; the call goes to client {Target} instead.",
                 denial.Budget, tenant, _clientName, target);
-            var downgradeOptions = options?.Clone() ?? new ChatOptions();
-            downgradeOptions.ModelId = null; // the cheaper client's own model applies
-            (downgradeOptions.AdditionalProperties ??= [])[BudgetConstants.DowngradedKey] = true;
-            return new Admission(null, null, new Downgrade(_clients!.GetChatClient(target), downgradeOptions));
+        }
+        else
+        {
+            target = null;
+            Count(denial.Budget, "rejected");
+            _logger.LogWarning("Budget {Budget} of tenant {Tenant} would be exceeded on client {Client}: limit {Limit}, used {Used}, requested {Requested}.",
+                denial.Budget, tenant, _clientName, denial.Limit, denial.Used, denial.Requested);
         }
 
-        Count(denial.Budget, "rejected");
-        _logger.LogWarning("Budget {Budget} of tenant {Tenant} would be exceeded on client {Client}: limit {Limit}, used {Used}, requested {Requested}.",
-            denial.Budget, tenant, _clientName, denial.Limit, denial.Used, denial.Requested);
         throw new BudgetExceededException(denial, tenant, requestId, now)
         {
             Model = model,
+            DowngradeTo = target,
         };
     }
 
@@ -261,6 +238,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
         decimal cost;
         if (summary.IsCacheHit)
         {
+            // Only when a cache sits inside the budget (a hand-built pipeline): LlmKit's own cache is outside it.
             (tokens, cost) = (0, 0m);
         }
         else if (summary.Usage is { } usage)
@@ -313,7 +291,5 @@ public sealed class BudgetChatClient : DelegatingChatClient
             new KeyValuePair<string, object?>(GenAiConventions.Outcome, outcome),
             new KeyValuePair<string, object?>(GenAiConventions.ClientName, _clientName));
 
-    private sealed record Admission(BudgetReservation? Reservation, ModelInfo? Model, Downgrade? Downgrade);
-
-    private sealed record Downgrade(IChatClient Client, ChatOptions Options);
+    private sealed record Admission(BudgetReservation Reservation, ModelInfo? Model);
 }

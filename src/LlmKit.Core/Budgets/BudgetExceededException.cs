@@ -101,6 +101,12 @@ public sealed class BudgetExceededException : LlmException
             $" The budget is not spent: {denial.Reserved}{unit} of it are held by calls still in flight, and this call fits once they settle.{frees}");
     }
 
+    /// <summary>
+    /// Gets the cheaper client the routing stage sends the call to instead (<see cref="BudgetOptions.DowngradeTo"/>),
+    /// or <see langword="null"/> when the refusal stands.
+    /// </summary>
+    internal string? DowngradeTo { get; init; }
+
     private static string Describe(BudgetKind budget, string tenant, string? requestId, decimal limit, decimal used, decimal requested, DateTimeOffset? resetsAt)
     {
         string unit = budget == BudgetKind.TokensPerMinute ? " tokens" : " USD";

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using LlmKit.Pipeline;
+using LlmKit.Schema;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Caching;
@@ -36,7 +38,7 @@ internal static class ChatCacheKey
             foreach (var message in messages)
             {
                 using var document = JsonSerializer.SerializeToDocument(message, MessageTypeInfo);
-                CanonicalJson.Write(writer, document.RootElement);
+                CanonicalJson.WriteSorted(writer, document.RootElement);
             }
 
             writer.WriteEndArray();
@@ -44,7 +46,7 @@ internal static class ChatCacheKey
             if (options is not null)
             {
                 writer.WritePropertyName("options");
-                using var document = JsonSerializer.SerializeToDocument(options, OptionsTypeInfo);
+                using var document = JsonSerializer.SerializeToDocument(WithoutLlmKitProperties(options), OptionsTypeInfo);
                 WriteOptions(writer, document.RootElement);
             }
 
@@ -68,6 +70,34 @@ internal static class ChatCacheKey
         return string.Concat(prefix, Convert.ToHexStringLower(hash));
     }
 
+    /// <summary>
+    /// LlmKit's own properties are dropped before the options are serialized, not after: some hold live objects (the
+    /// logical call) that have no business in a key and may not serialize at all.
+    /// </summary>
+    private static ChatOptions WithoutLlmKitProperties(ChatOptions options)
+    {
+        if (options.AdditionalProperties is not { Count: > 0 } properties || !properties.Keys.Any(LlmKitCallProperties.IsLlmKitKey))
+        {
+            return options;
+        }
+
+        var copy = options.Clone();
+        foreach (string key in properties.Keys)
+        {
+            if (LlmKitCallProperties.IsLlmKitKey(key))
+            {
+                copy.AdditionalProperties!.Remove(key);
+            }
+        }
+
+        if (copy.AdditionalProperties!.Count == 0)
+        {
+            copy.AdditionalProperties = null;
+        }
+
+        return copy;
+    }
+
     private static void WriteOptions(Utf8JsonWriter writer, JsonElement options)
     {
         var properties = new List<JsonProperty>();
@@ -86,12 +116,12 @@ internal static class ChatCacheKey
             if (property.Name == "additionalProperties" && property.Value.ValueKind == JsonValueKind.Object)
             {
                 writer.WritePropertyName(property.Name);
-                CanonicalJson.WriteObject(writer, property.Value, static name => name.StartsWith("llmkit.", StringComparison.Ordinal));
+                CanonicalJson.WriteSorted(writer, property.Value, LlmKitCallProperties.IsLlmKitKey);
             }
             else
             {
                 writer.WritePropertyName(property.Name);
-                CanonicalJson.Write(writer, property.Value);
+                CanonicalJson.WriteSorted(writer, property.Value);
             }
         }
 
@@ -105,7 +135,7 @@ internal static class ChatCacheKey
         {
             writer.WritePropertyName("additionalProperties");
             using var document = JsonSerializer.SerializeToDocument(additional, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IReadOnlyDictionary<string, object?>)));
-            CanonicalJson.Write(writer, document.RootElement);
+            CanonicalJson.WriteSorted(writer, document.RootElement);
         }
 
         writer.WriteString("description", tool.Description);
@@ -113,11 +143,11 @@ internal static class ChatCacheKey
         if (tool is AIFunctionDeclaration function)
         {
             writer.WritePropertyName("parameters");
-            CanonicalJson.Write(writer, function.JsonSchema);
+            CanonicalJson.WriteSorted(writer, function.JsonSchema);
             if (function.ReturnJsonSchema is { } returns)
             {
                 writer.WritePropertyName("returns");
-                CanonicalJson.Write(writer, returns);
+                CanonicalJson.WriteSorted(writer, returns);
             }
         }
 

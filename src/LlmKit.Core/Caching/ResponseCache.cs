@@ -1,38 +1,22 @@
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Caching;
 
 /// <summary>
-/// The per-call switches of LlmKit's response cache and the marker it puts on the answers it serves.
+/// The per-call switches of LlmKit's response cache (<see cref="LlmKitCallProperties.ResponseCaching"/>,
+/// <see cref="LlmKitCallProperties.PromptVersion"/>) and the marker it puts on the answers it serves
+/// (<see cref="LlmKitCallProperties.CacheHit"/>).
 /// </summary>
 public static class ResponseCache
 {
-    /// <summary>
-    /// The <see cref="ChatOptions.AdditionalProperties"/> key (a <see cref="bool"/>) that opts a call in to the cache
-    /// whatever its temperature (<see langword="true"/>), or out of it (<see langword="false"/>): <c>llmkit.cache</c>.
-    /// </summary>
-    public const string OptInKey = "llmkit.cache";
-
-    /// <summary>
-    /// The <see cref="ChatOptions.AdditionalProperties"/> key (a <see cref="string"/>) of the call's prompt version:
-    /// <c>llmkit.prompt_version</c>. Part of the cache key, so that changing a prompt template's version retires its
-    /// cached answers. Overrides <see cref="ResponseCacheOptions.PromptVersion"/>.
-    /// </summary>
-    public const string PromptVersionKey = "llmkit.prompt_version";
-
-    /// <summary>
-    /// The <see cref="ChatResponse.AdditionalProperties"/> (and <see cref="ChatResponseUpdate.AdditionalProperties"/>)
-    /// key set to <see langword="true"/> on answers served from the cache: <c>llmkit.cache_hit</c>.
-    /// </summary>
-    public const string CacheHitKey = "llmkit.cache_hit";
-
     /// <summary>Returns whether a response was served from LlmKit's response cache.</summary>
     /// <param name="response">The response.</param>
     /// <returns><see langword="true"/> for a cache hit.</returns>
     public static bool IsCacheHit(this ChatResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return response.AdditionalProperties?.TryGetValue(CacheHitKey, out bool hit) == true && hit;
+        return LlmKitCallProperties.CacheHit.GetValueOrDefault(response.AdditionalProperties);
     }
 
     /// <summary>Returns whether a streamed update was replayed from LlmKit's response cache.</summary>
@@ -41,7 +25,7 @@ public static class ResponseCache
     public static bool IsCacheHit(this ChatResponseUpdate update)
     {
         ArgumentNullException.ThrowIfNull(update);
-        return update.AdditionalProperties?.TryGetValue(CacheHitKey, out bool hit) == true && hit;
+        return LlmKitCallProperties.CacheHit.GetValueOrDefault(update.AdditionalProperties);
     }
 
     /// <summary>
@@ -54,7 +38,7 @@ public static class ResponseCache
     public static ChatOptions WithResponseCaching(this ChatOptions options, bool enabled = true)
     {
         ArgumentNullException.ThrowIfNull(options);
-        (options.AdditionalProperties ??= [])[OptInKey] = enabled;
+        LlmKitCallProperties.ResponseCaching.SetValue(options, enabled);
         return options;
     }
 
@@ -66,7 +50,7 @@ public static class ResponseCache
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentException.ThrowIfNullOrWhiteSpace(promptVersion);
-        (options.AdditionalProperties ??= [])[PromptVersionKey] = promptVersion;
+        LlmKitCallProperties.PromptVersion.SetValue(options, promptVersion);
         return options;
     }
 }

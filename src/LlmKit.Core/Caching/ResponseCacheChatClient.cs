@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using LlmKit.ChatCompletion;
 using LlmKit.Telemetry;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Hybrid;
@@ -205,7 +206,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             foreach (var update in updates)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                (update.AdditionalProperties ??= [])[ResponseCache.CacheHitKey] = true;
+                LlmKitCallProperties.CacheHit.SetValue(update.AdditionalProperties ??= [], true);
                 yield return update;
             }
 
@@ -230,8 +231,11 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
 
     private Lookup? LookupFor(ref IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
-        bool? optIn = options?.AdditionalProperties?.TryGetValue(ResponseCache.OptInKey, out bool value) == true ? value : null;
-        if (optIn == false || options?.ConversationId is not null || options?.ContinuationToken is not null)
+        bool? optIn = LlmKitCallProperties.ResponseCaching.TryGetValue(options, out bool value) ? value : null;
+
+        // A run of RunToolsAsync/ResumeToolsAsync executes tools and may wait for approval: never served from a cache.
+        if (optIn == false || options?.ConversationId is not null || options?.ContinuationToken is not null ||
+            LlmKitCallProperties.ToolLoopRun.TryGetValue(options, out _))
         {
             return null;
         }
@@ -248,9 +252,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             messages = messages.ToList();
         }
 
-        string? promptVersion = options?.AdditionalProperties?.TryGetValue(ResponseCache.PromptVersionKey, out string? version) == true
-            ? version
-            : _options.PromptVersion;
+        string? promptVersion = LlmKitCallProperties.PromptVersion.GetValueOrDefault(options, _options.PromptVersion);
         string key = ChatCacheKey.Compute(_options.KeyPrefix, _clientName, options?.ModelId ?? _defaultModel, promptVersion, messages, options);
         return new Lookup(key, promptVersion == _options.PromptVersion ? _defaultTags : TagsFor(promptVersion));
     }
@@ -261,7 +263,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
 
     private static ChatResponse MarkHit(ChatResponse response)
     {
-        (response.AdditionalProperties ??= [])[ResponseCache.CacheHitKey] = true;
+        LlmKitCallProperties.CacheHit.SetValue(response.AdditionalProperties ??= [], true);
         return response;
     }
 

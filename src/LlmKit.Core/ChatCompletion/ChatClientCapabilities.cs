@@ -10,12 +10,6 @@ public sealed record ChatClientCapabilities
     /// <summary>Capabilities of a client that says nothing about itself: tools and streaming, no native JSON schema.</summary>
     public static ChatClientCapabilities Unknown { get; } = new();
 
-    /// <summary>
-    /// The <c>ChatOptions.AdditionalProperties</c> key that asks a provider to enforce a JSON schema response format
-    /// strictly (OpenAI <c>strict: true</c>): <c>strictJsonSchema</c>, the same key Microsoft.Extensions.AI uses.
-    /// </summary>
-    public const string StrictJsonSchemaKey = "strictJsonSchema";
-
     /// <summary>Gets a value indicating whether the provider honours <c>ChatResponseFormat.ForJsonSchema</c>.</summary>
     public bool SupportsJsonSchemaResponseFormat { get; init; }
 

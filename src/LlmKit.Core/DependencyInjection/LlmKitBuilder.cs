@@ -44,7 +44,7 @@ public sealed class LlmKitBuilder
         ArgumentNullException.ThrowIfNull(innerClientFactory);
 
         var registration = Registry.Add(name, innerClientFactory);
-        Services.AddKeyedSingleton<IChatClient>(name, (sp, _) => Registry.Build(registration, sp));
+        Services.AddKeyedSingleton<IChatClient>(name, (sp, _) => sp.GetRequiredService<LlmKitPipelines>().Get(name).Head);
         Services.AddOptions<LlmKitClientOptions>(name)
             .BindLlmKitConfiguration(ClientSectionPath(name))
             .ValidateOnStart();

@@ -1,4 +1,6 @@
 using LlmKit.Pipeline;
+using LlmKit.Routing;
+using LlmKit.Telemetry;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -13,6 +15,9 @@ internal sealed class LlmKitClientRegistration(string name, Func<IServiceProvide
     public Func<IServiceProvider, IChatClient> InnerClientFactory { get; } = innerClientFactory;
 
     public List<(ChatPipelineStage Stage, long Sequence)> Stages { get; } = [];
+
+    /// <summary>Gets or sets a value indicating whether this client's head opens a root span per logical call.</summary>
+    public bool CallTelemetry { get; set; }
 }
 
 /// <summary>
@@ -24,9 +29,13 @@ internal sealed class LlmKitRegistry
     private readonly Dictionary<string, LlmKitClientRegistration> _clients = new(StringComparer.Ordinal);
     private readonly List<string> _names = [];
     private readonly List<(ChatPipelineStage Stage, long Sequence)> _globalStages = [];
+    private readonly Dictionary<Type, Func<IServiceProvider, object>> _headServices = [];
     private long _sequence;
 
     public string? DefaultName { get; set; }
+
+    /// <summary>Gets or sets a value indicating whether every client's head opens a root span per logical call.</summary>
+    public bool CallTelemetry { get; set; }
 
     public IReadOnlyList<string> Names => _names;
 
@@ -51,12 +60,20 @@ internal sealed class LlmKitRegistry
             : throw new InvalidOperationException(
                 $"No chat client named '{name}' is registered. Registered clients: {Describe(_names)}.");
 
+    public bool Contains(string name) => _clients.ContainsKey(name);
+
     public void AddGlobalStage(ChatPipelineStage stage) => _globalStages.Add((stage, _sequence++));
 
     public bool HasGlobalStage(string name) => _globalStages.Exists(s => string.Equals(s.Stage.Name, name, StringComparison.Ordinal));
 
     public void AddClientStage(LlmKitClientRegistration registration, ChatPipelineStage stage) =>
         registration.Stages.Add((stage, _sequence++));
+
+    public bool HasClientStage(LlmKitClientRegistration registration, string name) =>
+        registration.Stages.Exists(s => string.Equals(s.Stage.Name, name, StringComparison.Ordinal));
+
+    /// <summary>Makes the head of every pipeline answer <c>GetService(type)</c> with a service from DI.</summary>
+    public void AddHeadService(Type type, Func<IServiceProvider, object> factory) => _headServices[type] = factory;
 
     /// <summary>Returns the stages of a client, outermost first: by order, then by the order they were added.</summary>
     public IReadOnlyList<ChatPipelineStage> OrderedStages(LlmKitClientRegistration registration) =>
@@ -66,38 +83,51 @@ internal sealed class LlmKitRegistry
             .Select(s => s.Stage)
             .ToList();
 
-    public IChatClient Build(LlmKitClientRegistration registration, IServiceProvider services)
+    public LlmKitPipeline Build(LlmKitClientRegistration registration, IServiceProvider services, LlmKitPipelines pipelines)
     {
-        IChatClient client = registration.InnerClientFactory(services)
+        IChatClient provider = registration.InnerClientFactory(services)
             ?? throw new InvalidOperationException($"The factory of chat client '{registration.Name}' returned null.");
 
         // Reading the options here also validates them, so a host without ValidateOnStart still fails on first use
         // with the configuration key in the message rather than deep inside a request.
         var defaults = services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(registration.Name);
         var stages = OrderedStages(registration).ToList();
-        if (defaults.HasAnyDefault)
+        if (UpstreamRoutingChatClient.IsNeeded(registration.Name, stages, services))
         {
-            stages.Add(new ChatPipelineStage("client-defaults", ChatPipelineOrder.ClientDefaults,
-                ctx => new ClientDefaultsChatClient(ctx.InnerClient, defaults)));
+            stages.Add(UpstreamRoutingChatClient.Stage(pipelines));
             stages = stages.OrderBy(s => s.Order).ToList(); // stable: keeps the ties as they were
         }
 
+        // Built inside out: the upstream half first (what routing from another client enters), then the rest.
+        IChatClient client = provider;
+        IChatClient? upstream = null;
         for (int i = stages.Count - 1; i >= 0; i--)
         {
+            if (upstream is null && !ChatPipelineOrder.IsUpstream(stages[i].Order))
+            {
+                upstream = client;
+            }
+
             client = stages[i].Create(new ChatPipelineStageContext(client, services, registration.Name))
                 ?? throw new InvalidOperationException(
                     $"Pipeline stage '{stages[i].Name}' of chat client '{registration.Name}' returned null.");
         }
 
+        upstream ??= client;
         var description = new ChatPipelineDescription(registration.Name, stages.Select(s => s.Name).ToArray());
-        return new ChatPipelineHead(client, description);
+        var telemetry = CallTelemetry || registration.CallTelemetry
+            ? new CallTelemetry(services.GetRequiredService<LlmKitInstrumentation>(), registration.Name)
+            : null;
+        var headServices = _headServices.ToDictionary(s => s.Key, s => s.Value(services));
+        var head = new ChatPipelineHead(client, description, defaults, telemetry, services.GetService<TimeProvider>() ?? TimeProvider.System, headServices);
+        return new LlmKitPipeline(registration.Name, head, upstream, defaults);
     }
 
     private static string Describe(IReadOnlyList<string> names) =>
         names.Count == 0 ? "none" : string.Join(", ", names.Select(n => $"'{n}'"));
 }
 
-/// <summary>The <see cref="ILlmKitChatClients"/> service over one registry.</summary>
+/// <summary>The <see cref="ILlmKitChatClients"/> service over the built pipelines.</summary>
 internal sealed class LlmKitChatClients(LlmKitRegistry registry, IServiceProvider services) : ILlmKitChatClients
 {
     public IReadOnlyList<string> Names => registry.Names;
@@ -109,13 +139,4 @@ internal sealed class LlmKitChatClients(LlmKitRegistry registry, IServiceProvide
         registry.Get(name); // throws with the list of registered names
         return services.GetRequiredKeyedService<IChatClient>(name);
     }
-}
-
-/// <summary>The outermost wrapper of every LlmKit pipeline: answers <see cref="ChatPipelineDescription"/> queries.</summary>
-internal sealed class ChatPipelineHead(IChatClient innerClient, ChatPipelineDescription description) : DelegatingChatClient(innerClient)
-{
-    public override object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType == typeof(ChatPipelineDescription)
-            ? description
-            : base.GetService(serviceType, serviceKey);
 }

@@ -1,4 +1,5 @@
 using LlmKit.DependencyInjection;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -36,6 +37,7 @@ public static class LlmKitServiceCollectionExtensions
         var registry = new LlmKitRegistry();
         services.AddSingleton(registry);
         services.AddSingleton<ILlmKitChatClients>(sp => new LlmKitChatClients(registry, sp));
+        services.AddSingleton(sp => new LlmKitPipelines(registry, sp));
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmKitClientOptions>, LlmKitClientOptionsValidator>());

@@ -7,40 +7,51 @@ namespace LlmKit.Pipeline;
 /// <remarks>
 /// <para>
 /// The order is fixed by design rather than by the order in which builder methods are called, so two apps that add
-/// the same stages get the same pipeline:
-/// telemetry → usage ledger → budget → cache → tool loop → structured output → resilience (retry, fallback,
-/// hedging, circuit breaker) → client defaults → provider.
+/// the same stages get the same pipeline. The pipeline has two halves, split at <see cref="Routing"/>:
 /// </para>
+/// <list type="bullet">
+/// <item><description>
+/// Stages up to and including <see cref="Routing"/> see each <em>logical call</em> once (the app's
+/// <c>GetResponseAsync</c>, a whole tool loop, one structured-output attempt): the response cache, the tool loop and
+/// routing (fallback to other clients, budget downgrade).
+/// </description></item>
+/// <item><description>
+/// Stages after <see cref="Routing"/> see each <em>upstream call</em> (every retry attempt, every fallback, every
+/// tool-loop turn, every re-ask): resilience, then the budget (reserve before, settle after), telemetry's child span
+/// and the usage ledger's entry. Routing calls another client's inner half, never its head, so nothing is counted twice.
+/// </description></item>
+/// </list>
 /// <para>
-/// Telemetry is outermost so that a span covers everything the caller waited for; the budget sits outside the cache
-/// only for reservation bookkeeping (a cache hit settles at zero cost); the tool loop sits outside resilience so each
-/// model turn is retried on its own rather than replaying executed tools. Custom stages may use any value in between;
-/// ties keep the order in which the stages were added.
+/// The pipeline head, outside every stage, resolves the client's defaults once and opens the logical call and its
+/// root span. Custom stages may use any value: up to <see cref="Routing"/> to act once per logical call, above it to
+/// act once per upstream call; ties keep the order in which the stages were added.
 /// </para>
 /// </remarks>
 public static class ChatPipelineOrder
 {
-    /// <summary>OpenTelemetry traces and metrics.</summary>
-    public const int Telemetry = 100;
-
-    /// <summary>The usage ledger, which records one entry per logical call.</summary>
-    public const int UsageLedger = 150;
-
-    /// <summary>Per-tenant and per-request budgets (reserve before, settle after).</summary>
-    public const int Budget = 200;
-
-    /// <summary>The exact-match response cache.</summary>
+    /// <summary>The exact-match response cache: a hit makes no upstream call at all.</summary>
     public const int Cache = 300;
 
-    /// <summary>The tool-call loop.</summary>
+    /// <summary>The tool-call loop: each model turn is an upstream call of its own, retried on its own.</summary>
     public const int ToolLoop = 400;
 
-    /// <summary>Structured-output enforcement.</summary>
-    public const int StructuredOutput = 450;
+    /// <summary>Routing: fallback to other clients on infrastructure failures and downgrade over budget. The last logical-call stage.</summary>
+    public const int Routing = 450;
 
-    /// <summary>Retries, timeouts, circuit breaking, fallback and hedging.</summary>
+    /// <summary>Retries, timeouts, circuit breaking, hedging and local limits: the first upstream-call stage.</summary>
     public const int Resilience = 500;
 
-    /// <summary>Per-client defaults from <c>LlmKit:Clients:&lt;name&gt;</c> (model, temperature, output tokens).</summary>
-    public const int ClientDefaults = 900;
+    /// <summary>Per-tenant and per-request budgets: each upstream call is reserved before it is sent and settled after.</summary>
+    public const int Budget = 600;
+
+    /// <summary>OpenTelemetry: a child span and the GenAI metrics per upstream call (the root span is the head's).</summary>
+    public const int Telemetry = 700;
+
+    /// <summary>The usage ledger: one entry per upstream call, each carrying the logical call's id.</summary>
+    public const int UsageLedger = 800;
+
+    /// <summary>Returns whether a stage at <paramref name="order"/> sees upstream calls rather than logical calls.</summary>
+    /// <param name="order">The stage's order.</param>
+    /// <returns><see langword="true"/> for stages inside routing.</returns>
+    public static bool IsUpstream(int order) => order > Routing;
 }

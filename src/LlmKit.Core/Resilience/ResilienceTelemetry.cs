@@ -14,6 +14,9 @@ internal sealed class ResilienceTelemetry : IDisposable
     /// <summary>The meter name: <c>LlmKit.Resilience</c>.</summary>
     public const string MeterName = "LlmKit.Resilience";
 
+    /// <summary>The <c>reason</c> of a retry or hedge the retry budget refused: <c>retry_budget_exhausted</c>.</summary>
+    public const string RetryBudgetExhausted = "retry_budget_exhausted";
+
     private readonly string _clientName;
     private readonly ILogger _logger;
     private readonly Meter _meter;

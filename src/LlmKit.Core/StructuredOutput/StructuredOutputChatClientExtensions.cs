@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using LlmKit.Errors;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.StructuredOutput;
@@ -20,6 +21,8 @@ namespace LlmKit.StructuredOutput;
 /// </remarks>
 public static class StructuredOutputChatClientExtensions
 {
+    private const string CallKind = "structured_output";
+
     /// <summary>Asks the model for a <typeparamref name="T"/>.</summary>
     /// <typeparam name="T">The type of the answer: a record, class, collection, enum or primitive.</typeparam>
     /// <param name="chatClient">The client.</param>
@@ -107,16 +110,31 @@ public static class StructuredOutputChatClientExtensions
         IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options, CancellationToken cancellationToken)
     {
         var session = new StructuredOutputSession<T>(chatClient, messages, contract, options);
-        while (true)
+
+        // Every attempt, re-asks included, is one logical call: one root span, one ledger id.
+        using var call = chatClient.BeginLlmKitCall(options?.ChatOptions, CallKind);
+        try
         {
-            session.BeginAttempt();
-            var response = await chatClient.GetResponseAsync(session.Conversation, session.CreateChatOptions(), cancellationToken);
-            if (session.Evaluate(response) is { } result)
+            while (true)
             {
-                return result;
+                session.BeginAttempt();
+                var response = await chatClient.GetResponseAsync(session.Conversation, session.CreateChatOptions(call.Call), cancellationToken);
+                if (session.Evaluate(response) is { } result)
+                {
+                    call.SetOutcome(Outcome(result));
+                    return result;
+                }
             }
         }
+        catch (Exception ex)
+        {
+            call.SetFailure(ex);
+            throw;
+        }
     }
+
+    private static string Outcome<T>(StructuredResult<T> result) =>
+        result.IsSuccess ? "succeeded" : result.Failure!.Kind.ToString().ToLowerInvariant();
 
     private static async IAsyncEnumerable<StructuredOutputUpdate<T>> StreamAsync<T>(
         IChatClient chatClient, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options,
@@ -124,13 +142,14 @@ public static class StructuredOutputChatClientExtensions
     {
         ArgumentNullException.ThrowIfNull(chatClient);
         var session = new StructuredOutputSession<T>(chatClient, messages, contract, options);
+        using var call = chatClient.BeginLlmKitCall(options?.ChatOptions, CallKind);
         while (true)
         {
             session.BeginAttempt();
             var updates = new List<ChatResponseUpdate>();
             var text = new System.Text.StringBuilder();
             string? lastShown = null;
-            await foreach (var update in chatClient.GetStreamingResponseAsync(session.Conversation, session.CreateChatOptions(), cancellationToken))
+            await foreach (var update in chatClient.GetStreamingResponseAsync(session.Conversation, session.CreateChatOptions(call.Call), cancellationToken))
             {
                 updates.Add(update);
                 string chunk = update.Text;
@@ -149,6 +168,7 @@ public static class StructuredOutputChatClientExtensions
 
             if (session.Evaluate(updates.ToChatResponse()) is { } result)
             {
+                call.SetOutcome(Outcome(result));
                 yield return new StructuredOutputUpdate<T>(session.Attempts, null, result.IsSuccess ? result.Value : default, result);
                 yield break;
             }

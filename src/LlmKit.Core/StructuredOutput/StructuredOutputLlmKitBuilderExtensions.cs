@@ -1,5 +1,4 @@
 using LlmKit.DependencyInjection;
-using LlmKit.Pipeline;
 using LlmKit.StructuredOutput;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -16,10 +15,11 @@ public static class StructuredOutputLlmKitBuilderExtensions
 
     /// <summary>
     /// Registers <see cref="StructuredOutputOptions"/> (bound from <c>LlmKit:StructuredOutput</c>, then
-    /// <paramref name="configure"/>), validated when the host starts, and the <c>structured-output</c> stage
-    /// (<see cref="LlmKit.Pipeline.ChatPipelineOrder.StructuredOutput"/>) that hands them to <c>GetObjectAsync</c> and
-    /// <c>StreamObjectAsync</c> on every client: a call that passes no options gets these; a call that passes its own
-    /// uses those instead (start from <c>IOptions&lt;StructuredOutputOptions&gt;</c> to adjust the defaults per call).
+    /// <paramref name="configure"/>), validated when the host starts, as the defaults of <c>GetObjectAsync</c> and
+    /// <c>StreamObjectAsync</c> on every client: the pipeline head answers <c>GetService(typeof(StructuredOutputOptions))</c>
+    /// with them. A call that passes no options gets these; a call that passes its own uses those instead (start from
+    /// <c>IOptions&lt;StructuredOutputOptions&gt;</c> to adjust the defaults per call). No stage is added: structured
+    /// output asks through the pipeline like any caller.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="configure">Adjusts the options after configuration binding.</param>
@@ -35,8 +35,7 @@ public static class StructuredOutputLlmKitBuilderExtensions
         }
 
         options.ValidateOnStart();
-        builder.TryUseStage(new ChatPipelineStage("structured-output", ChatPipelineOrder.StructuredOutput, ctx =>
-            new StructuredOutputDefaultsChatClient(ctx.InnerClient, ctx.Services.GetRequiredService<IOptions<StructuredOutputOptions>>().Value)));
+        builder.Registry.AddHeadService(typeof(StructuredOutputOptions), sp => sp.GetRequiredService<IOptions<StructuredOutputOptions>>().Value);
         builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StructuredOutputOptions>, StructuredOutputOptionsValidator>());
         return builder;
     }

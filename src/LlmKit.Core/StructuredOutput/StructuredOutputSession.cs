@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using LlmKit.ChatCompletion;
+using LlmKit.Pipeline;
 using LlmKit.Schema;
 using Microsoft.Extensions.AI;
 
@@ -23,6 +24,7 @@ internal sealed class StructuredOutputSession<T>
     private readonly bool _strict;
     private bool _truncationRetried;
     private TimeSpan _validationSpent;
+    private int _calls;
 
     public StructuredOutputSession(IChatClient client, IEnumerable<ChatMessage> messages, StructuredContract<T> contract, StructuredOutputOptions? options)
     {
@@ -68,9 +70,12 @@ internal sealed class StructuredOutputSession<T>
         capabilities.SupportsToolCalling && capabilities.SupportsRequiredToolChoice ? StructuredOutputStrategy.ForcedToolCall :
         StructuredOutputStrategy.Prompt;
 
-    public ChatOptions CreateChatOptions()
+    /// <summary>The options of the next attempt: the call's own, the strategy's settings, and where the attempt sits in the logical call.</summary>
+    public ChatOptions CreateChatOptions(LlmKitCall call)
     {
         var chatOptions = _options.ChatOptions?.Clone() ?? new ChatOptions();
+        LlmKitCallProperties.Call.SetValue(chatOptions, call);
+        LlmKitCallProperties.Reask.SetValue(chatOptions, _calls++);
         var schema = _contract.Schema;
         string name = _options.SchemaName ?? schema.Name;
         string? description = _options.SchemaDescription ?? schema.Description;
@@ -80,7 +85,7 @@ internal sealed class StructuredOutputSession<T>
                 chatOptions.ResponseFormat = ChatResponseFormat.ForJsonSchema(_strict ? schema.StrictSchema!.Value : schema.Schema, name, description);
                 if (_strict)
                 {
-                    (chatOptions.AdditionalProperties ??= [])[ChatClientCapabilities.StrictJsonSchemaKey] = true;
+                    LlmKitCallProperties.StrictJsonSchema.SetValue(chatOptions, true);
                 }
 
                 break;

@@ -113,4 +113,25 @@ public static class GenAiConventions
 
     /// <summary><c>llmkit.budget</c>: which budget rejected a call.</summary>
     public const string Budget = "llmkit.budget";
+
+    /// <summary><c>llmkit.call.id</c>: the logical call an upstream call belongs to.</summary>
+    public const string CallId = "llmkit.call.id";
+
+    /// <summary><c>llmkit.call.kind</c>: what began the logical call (<c>chat</c>, <c>structured_output</c>, <c>tool_loop</c>, or the app's own name).</summary>
+    public const string CallKind = "llmkit.call.kind";
+
+    /// <summary><c>llmkit.upstream_calls</c>: on the root span, how many upstream model calls the logical call made.</summary>
+    public const string UpstreamCalls = "llmkit.upstream_calls";
+
+    /// <summary><c>llmkit.route</c>: how the logical call reached the client of an upstream call (primary, fallback, downgrade).</summary>
+    public const string Route = "llmkit.route";
+
+    /// <summary><c>llmkit.attempt</c>: the attempt number of an upstream call.</summary>
+    public const string Attempt = "llmkit.attempt";
+
+    /// <summary><c>llmkit.reask</c>: the structured-output re-ask number of an upstream call.</summary>
+    public const string Reask = "llmkit.reask";
+
+    /// <summary><c>llmkit.tool_turn</c>: the tool-loop turn of an upstream call.</summary>
+    public const string ToolTurn = "llmkit.tool_turn";
 }

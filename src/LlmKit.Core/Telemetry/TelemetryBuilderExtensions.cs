@@ -15,6 +15,9 @@ public static class TelemetryBuilderExtensions
     /// <summary>The configuration section of <see cref="TelemetryOptions"/>: <c>LlmKit:Telemetry</c>.</summary>
     public const string ConfigurationSection = "LlmKit:Telemetry";
 
+    /// <summary>The name of the telemetry stage in <see cref="ChatPipelineDescription.StageNames"/>: <c>telemetry</c>.</summary>
+    public const string StageName = "telemetry";
+
     /// <summary>
     /// Adds OpenTelemetry spans and metrics to every client. Collect them with
     /// <c>.AddSource(LlmKitInstrumentation.Name)</c> and <c>.AddMeter(LlmKitInstrumentation.Name)</c>.
@@ -27,7 +30,7 @@ public static class TelemetryBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var options = builder.Services.AddOptions<TelemetryOptions>();
-        bool added = builder.TryUseStage(new ChatPipelineStage("telemetry", ChatPipelineOrder.Telemetry, ctx => new TelemetryChatClient(
+        bool added = builder.TryUseStage(new ChatPipelineStage(StageName, ChatPipelineOrder.Telemetry, ctx => new TelemetryChatClient(
             ctx.InnerClient,
             ctx.Services.GetRequiredService<LlmKitInstrumentation>(),
             ctx.Services.GetRequiredService<IOptions<TelemetryOptions>>().Value,
@@ -36,6 +39,7 @@ public static class TelemetryBuilderExtensions
             ctx.Services.GetService<TimeProvider>())));
         if (added)
         {
+            builder.Registry.CallTelemetry = true; // the head's root span per logical call; the stage adds the children
             // Once: configuration binding must run before every caller's delegate.
             builder.Services.TryAddSingleton<LlmKitInstrumentation>();
             options.BindLlmKitConfiguration(ConfigurationSection);

@@ -3,23 +3,26 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
-using LlmKit.Errors;
 using LlmKit.Models;
+using LlmKit.Pipeline;
 using LlmKit.Usage;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Telemetry;
 
 /// <summary>
-/// Reports every call as an OpenTelemetry span and metrics following the GenAI semantic conventions — span
+/// Reports every upstream call as an OpenTelemetry span and metrics following the GenAI semantic conventions — span
 /// <c>chat {model}</c>, <c>gen_ai.*</c> attributes, the <c>gen_ai.client.token.usage</c> and
-/// <c>gen_ai.client.operation.duration</c> histograms — plus time to first chunk, cost, cache hits and the caller's
-/// tags. Message content is recorded only when <see cref="TelemetryOptions.EnableSensitiveData"/> is set.
+/// <c>gen_ai.client.operation.duration</c> histograms — plus time to first chunk, cost, the caller's tags and where
+/// the call sits in its logical call (<c>llmkit.call.id</c>, route, attempt, re-ask, tool turn). Message content is
+/// recorded only when <see cref="TelemetryOptions.EnableSensitiveData"/> is set.
 /// </summary>
 /// <remarks>
-/// It uses <see cref="ActivitySource"/> and <see cref="System.Diagnostics.Metrics.Meter"/> from
-/// <see cref="LlmKitInstrumentation"/>, so any OpenTelemetry exporter (or none) works. When no listener is attached,
-/// the stage costs a timestamp and a few instrument checks per call.
+/// In an LlmKit pipeline the stage sits in the upstream half (<see cref="Pipeline.ChatPipelineOrder.Telemetry"/>): each
+/// retry attempt, fallback, tool-loop turn and re-ask gets its own span, a child of the logical call's root span that
+/// the pipeline head opens, and tokens are recorded once, here. It uses <see cref="ActivitySource"/> and
+/// <see cref="System.Diagnostics.Metrics.Meter"/> from <see cref="LlmKitInstrumentation"/>, so any OpenTelemetry
+/// exporter (or none) works. When no listener is attached, the stage costs a timestamp and a few instrument checks per call.
 /// </remarks>
 public sealed class TelemetryChatClient : DelegatingChatClient
 {
@@ -134,15 +137,36 @@ public sealed class TelemetryChatClient : DelegatingChatClient
 
     private Activity? Start(string? model, ChatOptions? options, ref IEnumerable<ChatMessage> messages)
     {
+        var call = LlmKitCall.Of(options);
+        call?.CountUpstreamCall();
         if (!_instrumentation.ActivitySource.HasListeners())
         {
             return null;
         }
 
-        var activity = _instrumentation.ActivitySource.StartActivity(model is null ? "chat" : $"chat {model}", ActivityKind.Client);
+        // The root span is normally Activity.Current already; it is not when the upstream call runs on a flow that did
+        // not inherit it (for example a stream enumerated elsewhere), so it is named as the parent explicitly then.
+        var parent = Activity.Current is null && call?.RootActivity is { } root ? root.Context : default;
+        var activity = _instrumentation.ActivitySource.StartActivity(model is null ? "chat" : $"chat {model}", ActivityKind.Client, parent);
         if (activity is not { IsAllDataRequested: true })
         {
             return activity;
+        }
+
+        if (call is not null)
+        {
+            activity.SetTag(GenAiConventions.CallId, call.Id);
+            activity.SetTag(GenAiConventions.Route, LlmKitCallProperties.Route.GetValueOrDefault(options).ToString());
+            activity.SetTag(GenAiConventions.Attempt, LlmKitCallProperties.Attempt.GetValueOrDefault(options, 1));
+            if (LlmKitCallProperties.Reask.TryGetValue(options, out int reask))
+            {
+                activity.SetTag(GenAiConventions.Reask, reask);
+            }
+
+            if (LlmKitCallProperties.ToolTurn.TryGetValue(options, out int turn))
+            {
+                activity.SetTag(GenAiConventions.ToolTurn, turn);
+            }
         }
 
         activity.SetTag(GenAiConventions.OperationName, "chat");
@@ -157,7 +181,7 @@ public sealed class TelemetryChatClient : DelegatingChatClient
             SetIfNotNull(activity, GenAiConventions.RequestSeed, options.Seed);
         }
 
-        var tags = CallerTags.Resolve(options);
+        var tags = CallerTags.Of(options);
         if (tags.Tenant is not null)
         {
             activity.SetTag(GenAiConventions.Tenant, tags.Tenant);
@@ -188,7 +212,7 @@ public sealed class TelemetryChatClient : DelegatingChatClient
     {
         var duration = _timeProvider.GetElapsedTime(start);
         string? responseModel = summary?.ModelId ?? (summary is null ? null : requestModel);
-        string? errorType = failure is null ? null : failure is LlmException llm ? llm.Kind.ToString() : failure.GetType().FullName;
+        string? errorType = failure is null ? null : ErrorTypes.Of(failure);
         bool cacheHit = summary?.IsCacheHit == true;
         decimal? cost = cacheHit ? 0m
             : summary?.Usage is { } usage && responseModel is not null ? _catalog?.Find(responseModel)?.CostOf(usage)

@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using LlmKit.Models;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -16,25 +17,22 @@ namespace LlmKit.Tools;
 /// </summary>
 /// <remarks>
 /// <para>
-/// As a pipeline stage (<see cref="ChatPipelineOrderToolLoop"/>), <see cref="GetResponseAsync"/> returns every message
-/// the loop added and attaches the <see cref="ToolLoopResult"/> under <see cref="ToolLoopResult.AdditionalPropertiesKey"/>.
-/// Use <see cref="RunAsync"/> (or <c>chatClient.RunToolsAsync(…)</c>) to get the <see cref="ToolLoopResult"/> directly.
+/// <see cref="GetResponseAsync"/> returns every message the loop added and attaches the <see cref="ToolLoopResult"/>
+/// under <see cref="LlmKitCallProperties.ToolLoopResult"/>; <c>chatClient.RunToolsAsync(…)</c> returns it directly.
+/// Either way the run enters the pipeline once, at its head, and each model turn is an upstream call of that one
+/// logical call: the budget, telemetry and usage ledger inside the loop see every turn, numbered in
+/// <see cref="LlmKitCallProperties.ToolTurn"/>.
 /// </para>
 /// <para>
-/// The stage sits outside resilience, so each model turn is retried on its own and executed tools are never replayed.
+/// A call to a function that is only declared (an <see cref="AIFunctionDeclaration"/> that is not an
+/// <see cref="AIFunction"/>, such as the <c>respond</c> tool of structured output) is not the loop's to run: the loop
+/// stops with <see cref="ToolLoopStopReason.DeclarationOnlyCall"/> and hands the model's request back to the caller,
+/// as Microsoft.Extensions.AI's <c>FunctionInvokingChatClient</c> does.
 /// </para>
+/// <para>The stage sits outside resilience, so each model turn is retried on its own and executed tools are never replayed.</para>
 /// </remarks>
 public sealed class ToolLoopChatClient : DelegatingChatClient
 {
-    /// <summary>The stage's position in an LlmKit pipeline: <see cref="Pipeline.ChatPipelineOrder.ToolLoop"/>.</summary>
-    public const int ChatPipelineOrderToolLoop = Pipeline.ChatPipelineOrder.ToolLoop;
-
-    /// <summary>
-    /// Marks a model turn the loop sends back through the stages outside it; the loop stage passes such a call
-    /// straight to its inner client. An LlmKit key, so providers never send it.
-    /// </summary>
-    internal const string ModelTurnKey = "llmkit.toolloop.modelTurn";
-
     private readonly ToolLoopRunner _runner;
 
     /// <summary>Initializes a new instance of the <see cref="ToolLoopChatClient"/> class.</summary>
@@ -80,7 +78,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     public Task<ToolLoopResult> RunAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        return RunForPipelineAsync(messages, options, outerPipeline: null, cancellationToken);
+        return _runner.RunAsync(messages, options, null, null, null, cancellationToken);
     }
 
     /// <summary>Resumes a loop that stopped with <see cref="ToolLoopStopReason.AwaitingApproval"/>.</summary>
@@ -94,73 +92,20 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(continuation);
         ArgumentNullException.ThrowIfNull(decisions);
-        return ResumeForPipelineAsync(continuation, decisions, options, outerPipeline: null, cancellationToken);
-    }
-
-    /// <summary>Runs the loop and streams what happens: text deltas, tool calls, approval requests, and finally the result.</summary>
-    /// <param name="messages">The conversation so far.</param>
-    /// <param name="options">The chat options.</param>
-    /// <param name="cancellationToken">Cancels the loop.</param>
-    /// <returns>The events; the last is always a <see cref="ToolLoopCompletedEvent"/>.</returns>
-    public IAsyncEnumerable<ToolLoopEvent> RunStreamingAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return StreamAsync<ToolLoopEvent>(messages, options, null, null, outerPipeline: null, cancellationToken);
-    }
-
-    /// <summary>Resumes a suspended loop and streams what happens.</summary>
-    /// <param name="continuation">The continuation.</param>
-    /// <param name="decisions">Decisions by call id.</param>
-    /// <param name="options">The chat options.</param>
-    /// <param name="cancellationToken">Cancels the loop.</param>
-    /// <returns>The events; the last is always a <see cref="ToolLoopCompletedEvent"/>.</returns>
-    public IAsyncEnumerable<ToolLoopEvent> ResumeStreamingAsync(
-        ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options = null, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        ArgumentNullException.ThrowIfNull(decisions);
-        return ResumeStreamingForPipelineAsync(continuation, decisions, options, outerPipeline: null, cancellationToken);
-    }
-
-    // The extension methods enter here with the pipeline they were called on, so that the model turns of a run started
-    // from outside the loop stage still pass through the stages outside it.
-    internal Task<ToolLoopResult> RunForPipelineAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return _runner.RunAsync(messages, options, null, null, null, outerPipeline, cancellationToken);
-    }
-
-    internal Task<ToolLoopResult> ResumeForPipelineAsync(
-        ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        ArgumentNullException.ThrowIfNull(decisions);
-        return _runner.RunAsync(null, options, continuation, decisions, null, outerPipeline, cancellationToken);
-    }
-
-    internal IAsyncEnumerable<ToolLoopEvent> RunStreamingForPipelineAsync(IEnumerable<ChatMessage> messages, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(messages);
-        return StreamAsync<ToolLoopEvent>(messages, options, null, null, outerPipeline, cancellationToken);
-    }
-
-    internal IAsyncEnumerable<ToolLoopEvent> ResumeStreamingForPipelineAsync(
-        ToolLoopContinuation continuation, IReadOnlyDictionary<string, ToolApprovalDecision> decisions, ChatOptions? options, IChatClient? outerPipeline, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(continuation);
-        ArgumentNullException.ThrowIfNull(decisions);
-        return StreamAsync<ToolLoopEvent>(null, options, continuation, decisions, outerPipeline, cancellationToken);
+        return _runner.RunAsync(null, options, continuation, decisions, null, cancellationToken);
     }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (IsModelTurn(options))
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = Request(options);
+        var result = await _runner.RunAsync(messages, options, request?.Continuation, request?.Decisions, null, cancellationToken);
+        if (request is not null)
         {
-            return await base.GetResponseAsync(messages, options, cancellationToken);
+            request.Result = result;
         }
 
-        var result = await _runner.RunAsync(messages, options, null, null, null, null, cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfModelFailed(result);
         return ToResponse(result);
@@ -170,18 +115,11 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (IsModelTurn(options))
-        {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
-            {
-                yield return update;
-            }
-
-            yield break;
-        }
-
+        ArgumentNullException.ThrowIfNull(messages);
+        var request = Request(options);
+        bool streamEvents = request?.StreamEvents == true;
         ToolLoopResult? result = null;
-        await foreach (var item in StreamAsync<object>(messages, options, null, null, null, cancellationToken))
+        await foreach (var item in StreamAsync(messages, options, request, cancellationToken))
         {
             switch (item)
             {
@@ -190,6 +128,19 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
                     break;
                 case ToolLoopCompletedEvent completed:
                     result = completed.Result;
+                    if (request is not null)
+                    {
+                        request.Result = result;
+                    }
+
+                    if (streamEvents)
+                    {
+                        yield return new ChatResponseUpdate { RawRepresentation = completed };
+                    }
+
+                    break;
+                case ToolLoopEvent loopEvent when streamEvents:
+                    yield return new ChatResponseUpdate { RawRepresentation = loopEvent };
                     break;
             }
         }
@@ -203,17 +154,15 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         ThrowIfModelFailed(result);
 
         var final = new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = result.Usage is { } usage ? [new UsageContent(usage)] : [] };
-        final.AdditionalProperties = new AdditionalPropertiesDictionary { [ToolLoopResult.AdditionalPropertiesKey] = result };
+        LlmKitCallProperties.ToolLoopResult.SetValue(final.AdditionalProperties = [], result);
         yield return final;
     }
 
-    private async IAsyncEnumerable<T> StreamAsync<T>(
-        IEnumerable<ChatMessage>? messages,
-        ChatOptions? options,
-        ToolLoopContinuation? continuation,
-        IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
-        IChatClient? outerPipeline,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static ToolLoopRequest? Request(ChatOptions? options) =>
+        LlmKitCallProperties.ToolLoopRun.TryGetValue(options, out var request) ? request : null;
+
+    private async IAsyncEnumerable<object> StreamAsync(
+        IEnumerable<ChatMessage> messages, ChatOptions? options, ToolLoopRequest? request, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Bounded so a slow consumer (an SSE connection) applies back-pressure to the loop instead of buffering it all.
         var channel = Channel.CreateBounded<object>(new BoundedChannelOptions(64) { SingleReader = true, SingleWriter = false });
@@ -222,7 +171,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
             {
                 try
                 {
-                    await _runner.RunAsync(messages, options, continuation, decisions, channel.Writer, outerPipeline, cancellationToken);
+                    await _runner.RunAsync(messages, options, request?.Continuation, request?.Decisions, channel.Writer, cancellationToken);
                     channel.Writer.TryComplete();
                 }
                 catch (Exception ex)
@@ -234,10 +183,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
 
         await foreach (var item in channel.Reader.ReadAllAsync(CancellationToken.None))
         {
-            if (item is T typed)
-            {
-                yield return typed;
-            }
+            yield return item;
         }
 
         await loop;
@@ -252,9 +198,6 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         }
     }
 
-    private static bool IsModelTurn(ChatOptions? options) =>
-        options?.AdditionalProperties?.TryGetValue(ModelTurnKey, out object? marker) == true && marker is true;
-
     private static ChatResponse ToResponse(ToolLoopResult result)
     {
         var response = new ChatResponse(result.Messages.ToList())
@@ -264,8 +207,9 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
             ResponseId = result.LastResponse?.ResponseId,
             CreatedAt = result.LastResponse?.CreatedAt,
             FinishReason = result.LastResponse?.FinishReason,
-            AdditionalProperties = new AdditionalPropertiesDictionary { [ToolLoopResult.AdditionalPropertiesKey] = result },
+            AdditionalProperties = [],
         };
+        LlmKitCallProperties.ToolLoopResult.SetValue(response.AdditionalProperties, result);
         return response;
     }
 }

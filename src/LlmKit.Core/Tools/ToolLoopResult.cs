@@ -48,6 +48,13 @@ public enum ToolLoopStopReason
     /// returned something the model must not see; <see cref="ToolLoopResult.StopDetail"/> says why.
     /// </summary>
     Blocked,
+
+    /// <summary>
+    /// The model called a function that the call only declared (an <see cref="AIFunctionDeclaration"/> that is not an
+    /// <see cref="AIFunction"/>, such as structured output's <c>respond</c> tool). Nothing of that turn ran; the model's
+    /// request is the last of <see cref="ToolLoopResult.Messages"/>, for the caller to handle.
+    /// </summary>
+    DeclarationOnlyCall,
 }
 
 /// <summary>What became of one tool call.</summary>
@@ -92,9 +99,6 @@ public sealed record ToolLoopStep(int Iteration, string CallId, string ToolName,
 /// <summary>The outcome of a tool loop: why it stopped, every step, usage and, when suspended, how to resume.</summary>
 public sealed class ToolLoopResult
 {
-    /// <summary>The <see cref="ChatResponse.AdditionalProperties"/> key under which the loop stage attaches its result: <c>LlmKit.ToolLoopResult</c>.</summary>
-    public const string AdditionalPropertiesKey = "LlmKit.ToolLoopResult";
-
     /// <summary>Gets why the loop stopped.</summary>
     public required ToolLoopStopReason StopReason { get; init; }
 

@@ -5,6 +5,8 @@ using System.Threading.Channels;
 using LlmKit.ChatCompletion;
 using LlmKit.Errors;
 using LlmKit.Models;
+using LlmKit.Pipeline;
+using LlmKit.Schema;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -37,19 +39,15 @@ internal sealed class ToolLoopRunner(
         ToolLoopContinuation? continuation,
         IReadOnlyDictionary<string, ToolApprovalDecision>? decisions,
         ChannelWriter<object>? sink,
-        IChatClient? outerPipeline,
         CancellationToken cancellationToken)
     {
-        var run = new RunState(continuation, messages, time.GetTimestamp()) { ModelClient = outerPipeline ?? innerClient, Options = chatOptions };
+        var run = new RunState(continuation, messages, time.GetTimestamp()) { Options = chatOptions };
         var tools = new ToolSet(registry, chatOptions);
+
+        // The loop's own copy, reused turn after turn (turns never overlap): each carries its number for the stages
+        // inside (budget, telemetry, ledger), and none carries the run request, which is the loop's alone.
         var modelOptions = tools.Apply(chatOptions);
-        if (outerPipeline is not null)
-        {
-            // Each model turn goes back through the stages outside the loop (budget, ledger, telemetry, cache), marked
-            // so that the loop stage lets it straight through to the model instead of starting a loop of its own.
-            modelOptions = modelOptions.Clone();
-            (modelOptions.AdditionalProperties ??= [])[ToolLoopChatClient.ModelTurnKey] = true;
-        }
+        LlmKitCallProperties.ToolLoopRun.Remove(modelOptions);
 
         using var wallClock = options.MaxWallTime is { } wall ? new CancellationTokenSource(wall, time) : null;
         using var linked = wallClock is null ? null : CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, wallClock.Token);
@@ -83,6 +81,7 @@ internal sealed class ToolLoopRunner(
                     }
 
                     run.Iterations++;
+                    LlmKitCallProperties.ToolTurn.SetValue(modelOptions, run.Iterations);
                     ChatResponse response;
                     try
                     {
@@ -104,6 +103,14 @@ internal sealed class ToolLoopRunner(
                     if (calls.Count == 0)
                     {
                         return await StopAsync(run, ToolLoopStopReason.FinalAnswer, "The model answered.", sink, text: response.Text);
+                    }
+
+                    if (calls.Find(c => tools.IsDeclarationOnly(c.Name)) is { } declared)
+                    {
+                        // Not the loop's to run: the caller declared the function and handles the call (structured
+                        // output's respond tool). Nothing of this turn runs, and the calls stay unanswered for the caller.
+                        return await StopAsync(run, ToolLoopStopReason.DeclarationOnlyCall,
+                            $"The model called '{declared.Name}', a function the caller only declared; the call is the caller's to handle.", sink, text: response.Text);
                     }
 
                     if (options.MaxTotalTokens is { } maxTokens && run.TotalTokens > maxTokens)
@@ -155,12 +162,12 @@ internal sealed class ToolLoopRunner(
         ChatResponse response;
         if (sink is null)
         {
-            response = await run.ModelClient.GetResponseAsync(request, modelOptions, cancellationToken);
+            response = await innerClient.GetResponseAsync(request, modelOptions, cancellationToken);
         }
         else
         {
             var updates = new List<ChatResponseUpdate>();
-            await foreach (var update in run.ModelClient.GetStreamingResponseAsync(request, modelOptions, cancellationToken))
+            await foreach (var update in innerClient.GetStreamingResponseAsync(request, modelOptions, cancellationToken))
             {
                 updates.Add(update);
                 await sink.WriteAsync(update, cancellationToken);
@@ -298,7 +305,7 @@ internal sealed class ToolLoopRunner(
 
         try
         {
-            return CanonicalJson.Write(JsonSerializer.SerializeToElement(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
+            return CanonicalJson.SerializeSorted(JsonSerializer.SerializeToElement(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))));
         }
         catch (Exception ex) when (ex is NotSupportedException or JsonException or InvalidOperationException)
         {
@@ -338,7 +345,7 @@ internal sealed class ToolLoopRunner(
         var argumentsTypeInfo = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
         IDictionary<string, object?> modelArguments = call.Arguments ?? new Dictionary<string, object?>();
         JsonElement arguments = JsonSerializer.SerializeToElement(modelArguments, argumentsTypeInfo);
-        prepared.ArgumentsJson = CanonicalJson.Write(arguments);
+        prepared.ArgumentsJson = CanonicalJson.SerializeSorted(arguments);
         prepared.Signature = prepared.ToolName + "\u0000" + prepared.ArgumentsJson;
         if (prepared.ArgumentsJson.Length > options.MaxArgumentsLength)
         {
@@ -626,297 +633,5 @@ internal sealed class ToolLoopRunner(
     {
         var arguments = JsonSerializer.Deserialize(pending.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>))) as IDictionary<string, object?>;
         return new FunctionCallContent(pending.CallId, pending.ToolName, arguments);
-    }
-
-    /// <summary>One call of the current turn, from the model's request to its result.</summary>
-    internal sealed class PreparedCall(FunctionCallContent call, int index, string toolName)
-    {
-        public FunctionCallContent Call { get; } = call;
-
-        public int Index { get; } = index;
-
-        public string ToolName { get; set; } = toolName;
-
-        public RegisteredTool? Tool { get; set; }
-
-        public string ArgumentsJson { get; set; } = "{}";
-
-        public string Signature { get; set; } = toolName;
-
-        public string? Error { get; private set; }
-
-        public ToolCallOutcome ErrorOutcome { get; private set; }
-
-        public bool Denied { get; set; }
-
-        /// <summary>The arguments the tool runs with when a filter changed the model's; otherwise <see langword="null"/>.</summary>
-        public IDictionary<string, object?>? InvokeArguments { get; set; }
-
-        /// <summary>Why a filter asked the loop to stop after this call's turn.</summary>
-        public string? StopDetail { get; set; }
-
-        public void Fail(ToolCallOutcome outcome, string error)
-        {
-            ErrorOutcome = outcome;
-            Error = error;
-        }
-    }
-
-    /// <summary>The tools one run offers: the registry's plus the call's own, the call's winning a name clash.</summary>
-    private sealed class ToolSet
-    {
-        private readonly Dictionary<string, RegisteredTool> _byName = new(StringComparer.Ordinal);
-        private readonly List<RegisteredTool> _all = [];
-
-        public ToolSet(ToolRegistry registry, ChatOptions? chatOptions)
-        {
-            if (chatOptions?.Tools is { } own)
-            {
-                foreach (var function in own.OfType<AIFunction>())
-                {
-                    if (_byName.TryAdd(function.Name, RegisteredTool.From(function)))
-                    {
-                        _all.Add(_byName[function.Name]);
-                    }
-                }
-            }
-
-            foreach (var tool in registry.Tools)
-            {
-                if (_byName.TryAdd(tool.Function.Name, tool))
-                {
-                    _all.Add(tool);
-                }
-            }
-        }
-
-        public ChatOptions Apply(ChatOptions? chatOptions)
-        {
-            var result = chatOptions?.Clone() ?? new ChatOptions();
-            var offered = new List<AITool>(result.Tools ?? []);
-            foreach (var tool in _all)
-            {
-                if (!offered.Any(t => t.Name == tool.Function.Name))
-                {
-                    offered.Add(tool.Function);
-                }
-            }
-
-            result.Tools = offered;
-            return result;
-        }
-
-        /// <summary>
-        /// Exact name first; then a case-insensitive match when it is unique, because models do emit
-        /// <c>Lookup_Order</c> for <c>lookup_order</c> and the intent is unambiguous.
-        /// </summary>
-        public bool TryFind(string name, out RegisteredTool tool)
-        {
-            if (_byName.TryGetValue(name, out tool!))
-            {
-                return true;
-            }
-
-            var matches = _all.Where(t => string.Equals(t.Function.Name, name, StringComparison.OrdinalIgnoreCase)).Take(2).ToList();
-            if (matches.Count == 1)
-            {
-                tool = matches[0];
-                return true;
-            }
-
-            return false;
-        }
-
-        public string Describe() => _all.Count == 0 ? "none" : string.Join(", ", _all.Select(t => t.Function.Name));
-    }
-
-    /// <summary>The mutable state of one run.</summary>
-    private sealed class RunState
-    {
-        private readonly object _gate = new();
-        private readonly Dictionary<string, int> _callCounts = new(StringComparer.Ordinal);
-        private PreparedCall[]? _turn;
-        private ToolLoopStep?[]? _turnSteps;
-
-        public RunState(ToolLoopContinuation? continuation, IEnumerable<ChatMessage>? messages, long startTimestamp)
-        {
-
-            StartTimestamp = startTimestamp;
-            if (continuation is not null)
-            {
-                Conversation = continuation.Conversation.ToList();
-                CallerMessageCount = continuation.CallerMessageCount;
-                Iterations = continuation.Iterations;
-                Steps = continuation.Steps.ToList();
-                Usage = new UsageDetails
-                {
-                    InputTokenCount = continuation.InputTokens,
-                    OutputTokenCount = continuation.OutputTokens,
-                    TotalTokenCount = continuation.TotalTokens,
-                };
-                Cost = continuation.Cost;
-                foreach (var step in Steps.Where(s => s.Outcome != ToolCallOutcome.UnknownTool))
-                {
-                    CountCall(step.ToolName + "\u0000" + step.Arguments);
-                }
-            }
-            else
-            {
-                Conversation = messages?.ToList() ?? [];
-                CallerMessageCount = Conversation.Count;
-            }
-        }
-
-        public long StartTimestamp { get; }
-
-        /// <summary>Who answers the model turns: the stage's inner client, or the whole pipeline when entered from outside.</summary>
-        public required IChatClient ModelClient { get; init; }
-
-        /// <summary>The chat options the run was started with, for <see cref="IToolCallFilter"/>s.</summary>
-        public ChatOptions? Options { get; init; }
-
-        public List<ChatMessage> Conversation { get; }
-
-        public int CallerMessageCount { get; }
-
-        public int Iterations { get; set; }
-
-        public List<ToolLoopStep> Steps { get; } = [];
-
-        public UsageDetails Usage { get; } = new();
-
-        public long TotalTokens => Usage.TotalTokenCount ?? ((Usage.InputTokenCount ?? 0) + (Usage.OutputTokenCount ?? 0));
-
-        public decimal? Cost { get; private set; }
-
-        public ChatResponse? LastResponse { get; private set; }
-
-        public void Record(ChatResponse response, decimal? cost)
-        {
-            LastResponse = response;
-            Conversation.AddRange(response.Messages);
-            if (response.Usage is { } usage)
-            {
-                Usage.Add(usage);
-            }
-
-            if (cost is { } c)
-            {
-                Cost = (Cost ?? 0) + c;
-            }
-        }
-
-        public int CountCall(string signature)
-        {
-            _callCounts.TryGetValue(signature, out int count);
-            _callCounts[signature] = ++count;
-            return count;
-        }
-
-        public void BeginTurn(PreparedCall[] calls)
-        {
-            _turn = calls;
-            _turnSteps = new ToolLoopStep?[calls.Length];
-        }
-
-        public ToolLoopStep Complete(PreparedCall call, string result, TimeSpan duration, ToolCallOutcome outcome, bool truncated)
-        {
-            var step = new ToolLoopStep(Iterations, call.Call.CallId, call.ToolName, call.ArgumentsJson, result, duration, outcome) { Truncated = truncated };
-            lock (_gate)
-            {
-                _turnSteps![call.Index] = step;
-            }
-
-            return step;
-        }
-
-        /// <summary>Ends a turn whose calls all ran: steps and the tool message, in the model's order.</summary>
-        public void EndTurn() => _ = CloseTurn(null);
-
-        /// <summary>Ends the current turn; calls without a result get a "not executed" one.</summary>
-        public bool CloseTurn(string? skipReason)
-        {
-            if (_turn is null)
-            {
-                return false;
-            }
-
-            var results = new List<AIContent>(_turn.Length);
-            lock (_gate)
-            {
-                for (int i = 0; i < _turn.Length; i++)
-                {
-                    var call = _turn[i];
-                    var step = _turnSteps![i];
-                    if (step is null)
-                    {
-                        var outcome = call.Denied ? ToolCallOutcome.Denied : call.Error is not null ? call.ErrorOutcome : ToolCallOutcome.Skipped;
-                        string text = call.Denied
-                            ? $"Error: a person denied this call of '{call.ToolName}'; it did not run."
-                            : call.Error ?? $"Not executed: {skipReason ?? "the loop stopped"}.";
-                        step = new ToolLoopStep(Iterations, call.Call.CallId, call.ToolName, call.ArgumentsJson, text, TimeSpan.Zero, outcome);
-                    }
-
-                    Steps.Add(step);
-                    results.Add(new FunctionResultContent(call.Call.CallId, step.Result));
-                }
-            }
-
-            Conversation.Add(new ChatMessage(ChatRole.Tool, results) { MessageId = "tool-" + Steps.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
-            _turn = null;
-            _turnSteps = null;
-            return true;
-        }
-
-        /// <summary>Forgets the current turn without closing it: its calls stay pending in a continuation.</summary>
-        public void AbandonTurn()
-        {
-            _turn = null;
-            _turnSteps = null;
-        }
-    }
-}
-
-/// <summary>JSON with object keys sorted, so that equal arguments compare equal whatever order the model wrote them in.</summary>
-internal static class CanonicalJson
-{
-    public static string Write(JsonElement element)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            Write(writer, element);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private static void Write(Utf8JsonWriter writer, JsonElement element)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Object:
-                writer.WriteStartObject();
-                foreach (var property in element.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
-                {
-                    writer.WritePropertyName(property.Name);
-                    Write(writer, property.Value);
-                }
-
-                writer.WriteEndObject();
-                break;
-            case JsonValueKind.Array:
-                writer.WriteStartArray();
-                foreach (var item in element.EnumerateArray())
-                {
-                    Write(writer, item);
-                }
-
-                writer.WriteEndArray();
-                break;
-            default:
-                element.WriteTo(writer);
-                break;
-        }
     }
 }

@@ -1,12 +1,12 @@
 using LlmKit.ChatCompletion;
-using LlmKit.Caching;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Usage;
 
 /// <summary>
-/// What the ledger, the budget and telemetry need from an answer — usage, served model, finish reason, cache hit,
-/// attempts — gathered from a <see cref="ChatResponse"/> or incrementally from streamed updates, so that a stream is
+/// What the ledger, the budget and telemetry need from an answer — usage, served model, finish reason, cache hit —
+/// gathered from a <see cref="ChatResponse"/> or incrementally from streamed updates, so that a stream is
 /// never buffered just to read its last chunk.
 /// </summary>
 internal sealed class CallSummary
@@ -20,8 +20,6 @@ internal sealed class CallSummary
     public ChatFinishReason? FinishReason { get; private set; }
 
     public bool IsCacheHit { get; private set; }
-
-    public int Attempts { get; private set; } = 1;
 
     public static CallSummary From(ChatResponse response)
     {
@@ -67,14 +65,9 @@ internal sealed class CallSummary
             return;
         }
 
-        if (properties.TryGetValue(ResponseCache.CacheHitKey, out bool hit) && hit)
+        if (LlmKitCallProperties.CacheHit.TryGetValue(properties, out bool hit) && hit)
         {
             IsCacheHit = true;
-        }
-
-        if (properties.TryGetValue(UsageLedger.AttemptCountKey, out int attempts) && attempts > 0)
-        {
-            Attempts = attempts;
         }
     }
 }

@@ -1,3 +1,4 @@
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Usage;
@@ -8,7 +9,7 @@ namespace LlmKit.Usage;
 /// </summary>
 /// <remarks>
 /// Tags reach the pipeline in one of two ways. Per call, through <see cref="ChatOptions.AdditionalProperties"/>
-/// (<see cref="CallerTagsChatOptionsExtensions.WithCallerTags(ChatOptions, CallerTags)"/>); or for everything a piece of code does, through an ambient
+/// (<see cref="CallerTagsChatOptionsExtensions.WithCallerTags(ChatOptions, CallerTags)"/>, stored under <see cref="LlmKitCallProperties.Tenant"/>, <see cref="LlmKitCallProperties.Feature"/> and <see cref="LlmKitCallProperties.RequestId"/>); or for everything a piece of code does, through an ambient
 /// scope (<see cref="BeginScope(CallerTags)"/>), which suits ASP.NET Core middleware that knows the tenant once per
 /// HTTP request. A value set on the call wins over the scope, tag by tag.
 /// </remarks>
@@ -17,15 +18,6 @@ namespace LlmKit.Usage;
 /// <param name="RequestId">The caller's request or correlation id; per-request budgets group calls by it.</param>
 public sealed record CallerTags(string? Tenant = null, string? Feature = null, string? RequestId = null)
 {
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the tenant: <c>llmkit.tenant</c>.</summary>
-    public const string TenantKey = "llmkit.tenant";
-
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the feature: <c>llmkit.feature</c>.</summary>
-    public const string FeatureKey = "llmkit.feature";
-
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the request id: <c>llmkit.request_id</c>.</summary>
-    public const string RequestIdKey = "llmkit.request_id";
-
     // An AsyncLocal is flow-scoped, not shared mutable state: each logical call chain sees only the scope it opened.
     private static readonly AsyncLocal<CallerTags?> AmbientTags = new();
 
@@ -68,13 +60,21 @@ public sealed record CallerTags(string? Tenant = null, string? Feature = null, s
             return ambient;
         }
 
-        string? tenant = properties.TryGetValue(TenantKey, out string? t) ? t : null;
-        string? feature = properties.TryGetValue(FeatureKey, out string? f) ? f : null;
-        string? requestId = properties.TryGetValue(RequestIdKey, out string? r) ? r : null;
+        string? tenant = LlmKitCallProperties.Tenant.GetValueOrDefault(properties);
+        string? feature = LlmKitCallProperties.Feature.GetValueOrDefault(properties);
+        string? requestId = LlmKitCallProperties.RequestId.GetValueOrDefault(properties);
         return tenant is null && feature is null && requestId is null
             ? ambient
             : new CallerTags(tenant ?? ambient.Tenant, feature ?? ambient.Feature, requestId ?? ambient.RequestId);
     }
+
+    /// <summary>
+    /// Returns the tags of the logical call a call's options carry (resolved once at the pipeline head), or, outside an
+    /// LlmKit pipeline, <see cref="Resolve"/>'s.
+    /// </summary>
+    /// <param name="options">The call's options, if any.</param>
+    /// <returns>The effective tags.</returns>
+    public static CallerTags Of(ChatOptions? options) => LlmKitCall.Of(options)?.Tags ?? Resolve(options);
 
     /// <summary>Returns tags whose unset values are taken from <paramref name="fallback"/>.</summary>
     /// <param name="fallback">The tags that fill the gaps.</param>

@@ -1,3 +1,4 @@
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Usage;
@@ -14,20 +15,19 @@ public static class CallerTagsChatOptionsExtensions
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(tags);
-        var properties = options.AdditionalProperties ??= [];
         if (tags.Tenant is not null)
         {
-            properties[CallerTags.TenantKey] = tags.Tenant;
+            LlmKitCallProperties.Tenant.SetValue(options, tags.Tenant);
         }
 
         if (tags.Feature is not null)
         {
-            properties[CallerTags.FeatureKey] = tags.Feature;
+            LlmKitCallProperties.Feature.SetValue(options, tags.Feature);
         }
 
         if (tags.RequestId is not null)
         {
-            properties[CallerTags.RequestIdKey] = tags.RequestId;
+            LlmKitCallProperties.RequestId.SetValue(options, tags.RequestId);
         }
 
         return options;

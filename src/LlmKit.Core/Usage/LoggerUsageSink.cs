@@ -24,17 +24,17 @@ public sealed class LoggerUsageSink : IUsageSink
         ArgumentNullException.ThrowIfNull(entry);
         if (_logger.IsEnabled(LogLevel.Information))
         {
-            // Sixteen fields exceed LoggerMessage.Define's six, so this uses the params overload; it runs once per model
+            // Eighteen fields exceed LoggerMessage.Define's six, so this uses the params overload; it runs once per model
             // call, which costs far more than the boxing.
             _logger.LogInformation(
                 UsageEventId,
-                "LLM call {Client} tenant={Tenant} feature={Feature} request={RequestId} model={RequestedModel}->{ServedModel} " +
-                "input={InputTokens} output={OutputTokens} cacheRead={CacheReadTokens} cacheWrite={CacheWriteTokens} cost={Cost} " +
-                "latencyMs={LatencyMs} ttfcMs={TimeToFirstChunkMs} finish={FinishReason} attempts={Attempts} outcome={Outcome}",
-                entry.ClientName, entry.Tenant, entry.Feature, entry.RequestId, entry.RequestedModel, entry.ServedModel,
-                entry.InputTokens, entry.OutputTokens, entry.CacheReadTokens, entry.CacheWriteTokens, entry.Cost,
-                entry.Latency.TotalMilliseconds, entry.TimeToFirstChunk?.TotalMilliseconds, entry.FinishReason?.Value,
-                entry.Attempts, entry.Outcome);
+                "LLM call {Client} call={LogicalCallId} route={Route} attempt={Attempt} tenant={Tenant} feature={Feature} request={RequestId} " +
+                "model={RequestedModel}->{ServedModel} input={InputTokens} output={OutputTokens} cacheRead={CacheReadTokens} " +
+                "cacheWrite={CacheWriteTokens} cost={Cost} latencyMs={LatencyMs} ttfcMs={TimeToFirstChunkMs} finish={FinishReason} outcome={Outcome}",
+                entry.ClientName, entry.LogicalCallId, entry.Route, entry.Attempt, entry.Tenant, entry.Feature, entry.RequestId,
+                entry.RequestedModel, entry.ServedModel, entry.InputTokens, entry.OutputTokens, entry.CacheReadTokens,
+                entry.CacheWriteTokens, entry.Cost, entry.Latency.TotalMilliseconds, entry.TimeToFirstChunk?.TotalMilliseconds,
+                entry.FinishReason?.Value, entry.Outcome);
         }
 
         return ValueTask.CompletedTask;

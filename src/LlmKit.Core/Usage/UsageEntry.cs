@@ -3,7 +3,11 @@ using Microsoft.Extensions.AI;
 
 namespace LlmKit.Usage;
 
-/// <summary>One model call as the usage ledger recorded it: who made it, what it used, what it cost and how it went.</summary>
+/// <summary>
+/// One upstream model call as the usage ledger recorded it: who made it, what it used, what it cost and how it went.
+/// Every retry attempt, fallback, tool-loop turn and structured-output re-ask is an entry of its own, and all the
+/// entries of one call from the app share <see cref="LogicalCallId"/>, so summing entries never counts a call twice.
+/// </summary>
 /// <remarks>
 /// Token counts follow LlmKit's usage convention (see <see cref="ChatCompletion.UsageDetailsExtensions"/>):
 /// <see cref="InputTokens"/> includes <see cref="CacheReadTokens"/> and <see cref="CacheWriteTokens"/>.
@@ -29,7 +33,7 @@ public sealed record UsageEntry
     /// <summary>Gets when the call started.</summary>
     public required DateTimeOffset Timestamp { get; init; }
 
-    /// <summary>Gets the name of the LlmKit client the call went through.</summary>
+    /// <summary>Gets the name of the LlmKit client that made the upstream call (a fallback or downgrade target's own name).</summary>
     public required string ClientName { get; init; }
 
     /// <summary>Gets the tenant the call was made for, if tagged.</summary>
@@ -71,11 +75,14 @@ public sealed record UsageEntry
     /// <summary>Gets why the model stopped, when it said so.</summary>
     public ChatFinishReason? FinishReason { get; init; }
 
-    /// <summary>
-    /// Gets how many attempts the call took, as reported by an inner resilience stage in the response's
-    /// <see cref="UsageLedger.AttemptCountKey"/> property; 1 when nothing reported it.
-    /// </summary>
-    public int Attempts { get; init; } = 1;
+    /// <summary>Gets the attempt number of this upstream call on its client and route: 1 for the first, 2 for the first retry, ….</summary>
+    public int Attempt { get; init; } = 1;
+
+    /// <summary>Gets the structured-output re-ask this upstream call answered: 0 for the first question, <see langword="null"/> outside <c>GetObjectAsync</c>.</summary>
+    public int? Reask { get; init; }
+
+    /// <summary>Gets the tool-loop turn this upstream call made: 1 for the first, <see langword="null"/> outside a tool loop.</summary>
+    public int? ToolTurn { get; init; }
 
     /// <summary>Gets whether the call streamed.</summary>
     public bool IsStreaming { get; init; }

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using LlmKit.Errors;
 using LlmKit.Models;
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -8,11 +9,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LlmKit.Usage;
 
 /// <summary>
-/// Records one <see cref="UsageEntry"/> per call that passes through it — tokens, cost, latency, time to first chunk,
-/// finish reason, attempts and the caller's <see cref="CallerTags"/> — and hands it to every <see cref="IUsageSink"/>.
+/// Records one <see cref="UsageEntry"/> per upstream call that passes through it — tokens, cost, latency, time to first
+/// chunk, finish reason, where the call sits in its logical call (id, route, attempt, re-ask, tool turn) and the
+/// caller's <see cref="CallerTags"/> — and hands it to every <see cref="IUsageSink"/>.
 /// </summary>
 /// <remarks>
-/// The entry is written exactly once per call: after the answer for non-streaming calls; after the last update, the
+/// The stage sits innermost in the pipeline (<see cref="Pipeline.ChatPipelineOrder.UsageLedger"/>), so every retry
+/// attempt, fallback, tool-loop turn and re-ask is an entry of its own and none is recorded twice. The entry is
+/// written exactly once per upstream call: after the answer for non-streaming calls; after the last update, the
 /// failure or the caller's early disposal for streams. Cost comes from the <see cref="IModelCatalog"/> entry of the
 /// model that answered; without a catalog, or for a model it does not know, <see cref="UsageEntry.Cost"/> is
 /// <see langword="null"/> rather than a guess.
@@ -60,14 +64,9 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     public override async Task<ChatResponse> GetResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        if (IsRecordedFurtherOut(options))
-        {
-            return await base.GetResponseAsync(messages, options, cancellationToken);
-        }
-
         var startedAt = _timeProvider.GetUtcNow();
         long start = _timeProvider.GetTimestamp();
-        var tags = CallerTags.Resolve(options);
+        var tags = CallerTags.Of(options);
         ChatResponse response;
         try
         {
@@ -87,19 +86,9 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     public override async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        if (IsRecordedFurtherOut(options))
-        {
-            await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
-            {
-                yield return update;
-            }
-
-            yield break;
-        }
-
         var startedAt = _timeProvider.GetUtcNow();
         long start = _timeProvider.GetTimestamp();
-        var tags = CallerTags.Resolve(options);
+        var tags = CallerTags.Of(options);
         var summary = new CallSummary();
         TimeSpan? ttfc = null;
         bool completed = false;
@@ -152,13 +141,6 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
         }
     }
 
-    /// <summary>
-    /// A call the budget stage downgraded to this client is recorded by the ledger of the client it was made on, as
-    /// one logical call served by the cheaper model; recording it here too would count it twice.
-    /// </summary>
-    private static bool IsRecordedFurtherOut(ChatOptions? options) =>
-        options?.AdditionalProperties?.TryGetValue(Budgets.BudgetConstants.DowngradedKey, out bool downgraded) == true && downgraded;
-
     private Task RecordFailureAsync(
         Exception exception, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming,
         TimeSpan? ttfc, CancellationToken cancellationToken, CallSummary? partial = null)
@@ -188,6 +170,11 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
 
         return new UsageEntry
         {
+            LogicalCallId = LlmKitCall.Of(options)?.Id,
+            Route = LlmKitCallProperties.Route.GetValueOrDefault(options),
+            Attempt = LlmKitCallProperties.Attempt.GetValueOrDefault(options, 1),
+            Reask = LlmKitCallProperties.Reask.TryGetValue(options, out int reask) ? reask : null,
+            ToolTurn = LlmKitCallProperties.ToolTurn.TryGetValue(options, out int turn) ? turn : null,
             Timestamp = startedAt,
             ClientName = _clientName,
             Tenant = tags.Tenant,
@@ -203,7 +190,6 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             Latency = _timeProvider.GetElapsedTime(start),
             TimeToFirstChunk = ttfc,
             FinishReason = summary.FinishReason,
-            Attempts = summary.Attempts,
             IsStreaming = isStreaming,
             Outcome = summary.IsCacheHit ? UsageOutcome.CacheHit : UsageOutcome.Succeeded,
         };

@@ -13,7 +13,7 @@ namespace LlmKit.Providers.OpenAI;
 /// <remarks>
 /// Mapping: text, images (data and URLs), audio and PDF input; function tools with tool choice and parallel tool
 /// calls; <c>response_format</c> JSON object or JSON schema (strict when
-/// <c>ChatOptions.AdditionalProperties[<see cref="ChatClientCapabilities.StrictJsonSchemaKey"/>]</c> is
+/// <c>ChatOptions.AdditionalProperties[<see cref="LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema"/>]</c> is
 /// <see langword="true"/>); temperature, top-p, penalties, seed, stop sequences, reasoning effort and output limit.
 /// Any other <c>ChatOptions.AdditionalProperties</c> entry is written into the request body as a top-level field (and
 /// wins over a field LlmKit would write), for provider extras such as <c>prompt_cache_key</c> or vLLM's <c>top_k</c>.

@@ -23,7 +23,7 @@ internal static class OpenAIChatRequest
 
             if (options is not null)
             {
-                bool? strictSetting = options.AdditionalProperties?.TryGetValue(ChatClientCapabilities.StrictJsonSchemaKey, out object? s) == true && s is bool b ? b : null;
+                bool? strictSetting = LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.TryGetValue(options, out bool strict) ? strict : null;
 
                 RequestFields.Number(w, extras, "temperature", options.Temperature);
                 RequestFields.Number(w, extras, "top_p", options.TopP);

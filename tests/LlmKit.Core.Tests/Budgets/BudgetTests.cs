@@ -230,7 +230,9 @@ public sealed class BudgetTests
         Assert.Empty(big.Requests);
         Assert.Null(small.Requests[0].Options!.ModelId);
         var entry = Assert.Single(provider.GetRequiredService<InMemoryUsageStore>().Entries);
-        Assert.Equal(("main", "big-model", "small-model"), (entry.ClientName, entry.RequestedModel, entry.ServedModel));
+        // One upstream call, made by the cheaper client on the downgrade route, under the logical call made to "main".
+        Assert.Equal(("mini", "small-model", "small-model", UsageRoute.Downgrade), (entry.ClientName, entry.RequestedModel, entry.ServedModel, entry.Route));
+        Assert.NotNull(entry.LogicalCallId);
         Assert.Equal((10 * 1m + 90 * 3m) / 1_000_000m, entry.Cost);
     }
 

@@ -28,8 +28,8 @@ public sealed class PipelineCompositionTests
         var chat = provider.GetRequiredKeyedService<IChatClient>("main");
         await chat.GetResponseAsync("hi");
 
-        Assert.Equal(["telemetry", "budget", "budget-2", "cache", "resilience"], trace);
-        Assert.Equal(["telemetry", "budget", "budget-2", "cache", "resilience"], chat.GetService<ChatPipelineDescription>()!.StageNames);
+        Assert.Equal(["cache", "resilience", "budget", "budget-2", "telemetry"], trace);
+        Assert.Equal(["cache", "resilience", "budget", "budget-2", "telemetry"], chat.GetService<ChatPipelineDescription>()!.StageNames);
         Assert.Single(scripted.Requests);
     }
 

@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace LlmKit.Core.Tests.Resilience;
 
-/// <summary>The resilience stage tells outer stages how many upstream attempts a logical call took.</summary>
+/// <summary>Every upstream attempt the resilience stage makes is an entry of its own, numbered, under its logical call.</summary>
 public sealed class AttemptReportingTests
 {
     [Fact]
@@ -31,6 +31,15 @@ public sealed class AttemptReportingTests
         Assert.Equal("second time streamed", streamed.ToChatResponse().Text);
         Assert.Equal(6, model.Requests.Count);
         var store = (InMemoryUsageStore)kit.Provider.GetRequiredService<IUsageStore>();
-        Assert.Equal([(3, false), (2, true), (1, false)], store.Entries.Select(e => (e.Attempts, e.IsStreaming)));
+        Assert.Equal(
+            [
+                (1, false, UsageOutcome.Failed), (2, false, UsageOutcome.Failed), (3, false, UsageOutcome.Succeeded),
+                (1, true, UsageOutcome.Failed), (2, true, UsageOutcome.Succeeded),
+                (1, false, UsageOutcome.Succeeded),
+            ],
+            store.Entries.Select(e => (e.Attempt, e.IsStreaming, e.Outcome)));
+        Assert.Equal(3, store.Entries.Select(e => e.LogicalCallId).Distinct().Count());
+        Assert.All(store.Entries, e => Assert.NotNull(e.LogicalCallId));
+        Assert.Single(store.Entries.Take(3).Select(e => e.LogicalCallId).Distinct());
     }
 }

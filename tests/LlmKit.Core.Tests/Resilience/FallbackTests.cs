@@ -161,7 +161,7 @@ public sealed class FallbackTests
         services.AddLlmKit().AddChatClient("svc", new ScriptedChatClient()).UseResilience(o => o.Fallback.ClientNames.Add("typo"));
         using var provider = services.BuildServiceProvider();
 
-        var error = Assert.Throws<ArgumentException>(() => provider.GetRequiredKeyedService<IChatClient>("svc"));
+        var error = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredKeyedService<IChatClient>("svc"));
 
         Assert.Contains("'typo'", error.Message);
         Assert.Contains("LlmKit:Resilience:svc:Fallback:ClientNames", error.Message);

@@ -71,8 +71,8 @@ public sealed class HedgingTests
     {
         var (client, model, _, time, services) = Create(o =>
         {
-            o.Retry.BudgetReserve = 1;
-            o.Retry.BudgetRatio = 0.01;
+            o.Retry.RetryBudgetMinRetriesPerSecond = 1 / 10.0;
+            o.Retry.RetryBudgetRatio = 0.01;
         });
         using var __ = services;
         model.RespondToEveryRequest(_ => ScriptedTurn.FromText("slow").After(TimeSpan.FromSeconds(8)));

@@ -118,8 +118,8 @@ public sealed class RetryTests
         {
             o.Retry.BaseDelay = TimeSpan.Zero; // no waiting needed: this test is about counts
             o.Retry.MaxDelay = TimeSpan.Zero;
-            o.Retry.BudgetReserve = 2;
-            o.Retry.BudgetRatio = 0.1;
+            o.Retry.RetryBudgetMinRetriesPerSecond = 2 / 10.0;
+            o.Retry.RetryBudgetRatio = 0.1;
             o.CircuitBreaker.Enabled = false;
         });
         model.RespondToEveryRequest(_ => ScriptedTurn.FromError(LlmErrorKind.Overloaded));
@@ -132,7 +132,7 @@ public sealed class RetryTests
 
         // 50 first attempts, the reserve of 2, and 10% of the calls (5): never 50 × 4 as a plain retry policy would.
         Assert.InRange(model.Requests.Count, 50, 57);
-        Assert.True(metrics.Sum("llmkit.resilience.retries_skipped", "budget_exhausted") >= 40);
+        Assert.True(metrics.Sum("llmkit.resilience.retries_skipped", "retry_budget_exhausted") >= 40);
     }
 
     [Fact]

@@ -75,7 +75,7 @@ public sealed class StreamingTests
         var updates = await kit.Client("stream-main").GetStreamingResponseAsync("hi").ToListAsync();
 
         Assert.Equal("from backup", string.Concat(updates.Select(u => u.Text)));
-        Assert.All(updates, u => Assert.Equal("client:stream-backup", u.AdditionalProperties?[FallbackResponses.SourcePropertyName]));
+        Assert.All(updates, u => Assert.Equal("client:stream-backup", u.AdditionalProperties?[LlmKit.Pipeline.LlmKitCallProperties.FallbackSource.Key]));
         Assert.True(Assert.Single(backup.Requests).IsStreaming);
     }
 

@@ -39,7 +39,7 @@ public sealed class TimeoutTests
             o.CircuitBreaker.Enabled = false;
         });
         model.RespondToEveryRequest(_ => ScriptedTurn.FromText("never").After(TimeSpan.FromHours(1)));
-        kit.LlmKit.ChatClient("deadline").UseStage(new ChatPipelineStage("probe", ChatPipelineOrder.ClientDefaults - 1,
+        kit.LlmKit.ChatClient("deadline").UseStage(new ChatPipelineStage("probe", ChatPipelineOrder.UsageLedger + 1,
             ctx => new DeadlineProbe(ctx.InnerClient, seenDeadlines)));
 
         var error = await Assert.ThrowsAsync<LlmException>(() =>

@@ -201,7 +201,7 @@ public sealed class GetObjectAsyncTests
         var format = Assert.IsType<ChatResponseFormatJson>(options.ResponseFormat);
         Assert.Equal("Person", format.SchemaName);
         Assert.Equal("A person mentioned in the text", format.SchemaDescription);
-        Assert.Equal(true, options.AdditionalProperties![ChatClientCapabilities.StrictJsonSchemaKey]);
+        Assert.Equal(true, options.AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key]);
         var schema = format.Schema!.Value;
         Assert.False(schema.GetProperty("additionalProperties").GetBoolean());
         Assert.Equal(["name", "age", "email"], schema.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
@@ -219,7 +219,7 @@ public sealed class GetObjectAsyncTests
 
         Assert.True(result.IsSuccess);
         var options = scripted.Requests[0].Options!;
-        Assert.Null(options.AdditionalProperties);
+        Assert.False(LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.TryGetValue(options, out _));
         var schema = Assert.IsType<ChatResponseFormatJson>(options.ResponseFormat).Schema!.Value;
         Assert.Equal(130, schema.GetProperty("properties").GetProperty("age").GetProperty("maximum").GetInt32());
     }

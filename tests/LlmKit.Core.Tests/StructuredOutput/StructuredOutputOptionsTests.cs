@@ -72,6 +72,8 @@ public sealed class StructuredOutputOptionsTests
         Assert.Equal(1, streamed.Result!.Attempts);
         Assert.Equal(2, own.Attempts);
         Assert.Equal(4, model.Requests.Count);
-        Assert.Contains("structured-output", chat.GetService<ChatPipelineDescription>()!.StageNames);
+        // No stage: the pipeline head hands the configured defaults to GetObjectAsync.
+        Assert.Empty(chat.GetService<ChatPipelineDescription>()!.StageNames);
+        Assert.Same(provider.GetRequiredService<IOptions<StructuredOutputOptions>>().Value, chat.GetService<StructuredOutputOptions>());
     }
 }

@@ -193,8 +193,14 @@ public sealed class TelemetryTests : IDisposable
 
         await chat.GetResponseAsync("q", new ChatOptions { Temperature = 0 }.WithCallerTags(new CallerTags("acme")));
 
-        Assert.Equal(["telemetry", "usage-ledger", "response-cache"], chat.GetService<Pipeline.ChatPipelineDescription>()!.StageNames);
-        Assert.Equal("chat big-model", Assert.Single(_spans).DisplayName);
+        Assert.Equal(["response-cache", "telemetry", "usage-ledger"], chat.GetService<Pipeline.ChatPipelineDescription>()!.StageNames);
+
+        // One root span for the logical call, one child for its one upstream call.
+        Assert.Equal(2, _spans.Count);
+        var root = Assert.Single(_spans, s => s.DisplayName == "chat main");
+        var child = Assert.Single(_spans, s => s.DisplayName == "chat big-model");
+        Assert.Equal(root.SpanId, child.ParentSpanId);
+        Assert.Equal(root.GetTagItem(GenAiConventions.CallId), child.GetTagItem(GenAiConventions.CallId));
         var calls = Assert.Single(_measurements, m => m.Instrument == GenAiConventions.UsageCallsMetric);
         Assert.Equal(("acme", "succeeded"), ((string)calls.Tags[GenAiConventions.Tenant]!, (string)calls.Tags[GenAiConventions.Outcome]!));
         Assert.Equal(0.013, Assert.Single(_measurements, m => m.Instrument == GenAiConventions.UsageCostMetric).Value, 9);

@@ -32,7 +32,7 @@ public sealed class ToolLoopStreamingTests
         var model = new ScriptedChatClient().Enqueue(ScriptedTurn.FromToolCall("delete_order", new { city = "x" }, "d1"));
         var loop = new ToolLoopChatClient(model, registry: new ToolRegistry().Add(delete, new ToolMetadata { SideEffect = ToolSideEffect.Destructive }));
 
-        var events = await loop.RunStreamingAsync([new ChatMessage(ChatRole.User, "delete")]).ToListAsync();
+        var events = await loop.RunToolsStreamingAsync([new ChatMessage(ChatRole.User, "delete")]).ToListAsync();
 
         Assert.Equal(["approval-requested", "completed"], events.Select(e => e.EventName));
         Assert.Equal("d1", events.OfType<ApprovalRequestedEvent>().Single().Request.CallId);
@@ -51,6 +51,6 @@ public sealed class ToolLoopStreamingTests
 
         var kinds = updates.SelectMany(u => u.Contents.Select(c => c.GetType().Name)).Where(n => n != nameof(UsageContent)).ToList();
         Assert.Equal([nameof(FunctionCallContent), nameof(FunctionResultContent), nameof(TextContent)], kinds);
-        Assert.IsType<ToolLoopResult>(updates[^1].AdditionalProperties![ToolLoopResult.AdditionalPropertiesKey]);
+        Assert.IsType<ToolLoopResult>(updates[^1].AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.ToolLoopResult.Key]);
     }
 }

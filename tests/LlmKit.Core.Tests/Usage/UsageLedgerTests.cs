@@ -15,14 +15,13 @@ public sealed class UsageLedgerTests
     private readonly InMemoryUsageStore _store = new();
 
     [Fact]
-    public async Task Records_one_entry_with_tokens_cost_models_finish_reason_attempts_and_the_callers_tags()
+    public async Task Records_one_entry_with_tokens_cost_models_finish_reason_attempt_number_and_the_callers_tags()
     {
         var answer = new ChatResponse(new ChatMessage(ChatRole.Assistant, "Paris"))
         {
             ModelId = "big-model-2026-01-01",
             FinishReason = ChatFinishReason.Stop,
             Usage = new UsageDetails { InputTokenCount = 1_000, OutputTokenCount = 100, CachedInputTokenCount = 400 },
-            AdditionalProperties = new() { [UsageLedger.AttemptCountKey] = 3 },
         };
         var scripted = new ScriptedChatClient(_time).Enqueue(ScriptedTurn.FromResponse(answer));
         var catalog = new SnapshotCatalog();
@@ -30,6 +29,7 @@ public sealed class UsageLedgerTests
             [_store], "assistant", catalog, timeProvider: _time);
 
         var options = new ChatOptions { ModelId = "big-model" }.WithCallerTags(new CallerTags("acme", "capitals", "req-1"));
+        LlmKit.Pipeline.LlmKitCallProperties.Attempt.SetValue(options, 3); // as the resilience stage numbers its third attempt
         await ledger.GetResponseAsync("Capital of France?", options);
 
         var entry = Assert.Single(_store.Entries);
@@ -41,7 +41,7 @@ public sealed class UsageLedgerTests
         Assert.Equal(TimeSpan.FromMilliseconds(750), entry.Latency);
         Assert.Null(entry.TimeToFirstChunk);
         Assert.Equal(ChatFinishReason.Stop, entry.FinishReason);
-        Assert.Equal(3, entry.Attempts);
+        Assert.Equal(3, entry.Attempt);
         Assert.Equal(UsageOutcome.Succeeded, entry.Outcome);
         Assert.Equal(_time.GetUtcNow() - TimeSpan.FromMilliseconds(750), entry.Timestamp);
     }

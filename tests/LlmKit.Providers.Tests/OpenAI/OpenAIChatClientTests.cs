@@ -69,12 +69,12 @@ public sealed class OpenAIChatClientTests
         await client.GetResponseAsync("x", new ChatOptions
         {
             ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, "thing"),
-            AdditionalProperties = new() { [ChatClientCapabilities.StrictJsonSchemaKey] = true },
+            AdditionalProperties = new() { [LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key] = true },
         });
 
         Assert.Null(server.Requests[0].Json!["response_format"]!["json_schema"]!["strict"]);
         Assert.True((bool?)server.Requests[1].Json!["response_format"]!["json_schema"]!["strict"]);
-        Assert.DoesNotContain(ChatClientCapabilities.StrictJsonSchemaKey, server.Requests[1].BodyText, StringComparison.Ordinal);
+        Assert.DoesNotContain(LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key, server.Requests[1].BodyText, StringComparison.Ordinal);
     }
 
     [Fact]

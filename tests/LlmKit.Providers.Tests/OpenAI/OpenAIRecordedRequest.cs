@@ -144,7 +144,7 @@ internal sealed record OpenAIRecordedRequest(List<ChatMessage> Messages, ChatOpt
 
         if (strict is { } s)
         {
-            (options.AdditionalProperties ??= [])[ChatClientCapabilities.StrictJsonSchemaKey] = s;
+            (options.AdditionalProperties ??= [])[LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key] = s;
         }
 
         foreach (var (key, value) in o)

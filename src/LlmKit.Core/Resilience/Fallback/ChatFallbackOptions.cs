@@ -11,13 +11,15 @@ namespace LlmKit.Resilience.Fallback;
 /// default), an open circuit and a full local limiter. It never runs because of what the model said: a refusal or a
 /// truncated answer is a response, not a failure, and a content filter, a bad request or a context-length error would
 /// fail the same way elsewhere. A response produced by a fallback is marked, see <see cref="FallbackResponses"/>.
-/// A client called as a fallback does not run its own fallback chain, so chains cannot loop.
+/// The routing stage carries the chain out: it calls each fallback client's upstream half (its resilience, budget,
+/// telemetry and ledger stages, not its head), so the fallback call is recorded once, under the same logical call,
+/// and a client called as a fallback does not run its own fallback chain: chains cannot loop.
 /// </remarks>
 public sealed class ChatFallbackOptions
 {
     /// <summary>
     /// Gets the names of other LlmKit clients to try in order (a cheaper model, another provider). Each is called
-    /// through its full pipeline, with its own retries.
+    /// through the upstream half of its pipeline, with its own retries and its own default model.
     /// </summary>
     /// <value>The default value is an empty list.</value>
     public IList<string> ClientNames { get; } = [];

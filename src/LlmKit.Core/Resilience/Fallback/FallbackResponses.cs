@@ -1,27 +1,19 @@
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Resilience.Fallback;
 
 /// <summary>
-/// Marks and reads responses that did not come from the client the caller asked, so the app can tell a cached or
+/// Marks (under <see cref="LlmKitCallProperties.FallbackSource"/>) and reads responses that did not come from the client the caller asked, so the app can tell a cached or
 /// degraded answer from a real one (and, for example, not store it).
 /// </summary>
 public static class FallbackResponses
 {
-    /// <summary>The <see cref="ChatResponse.AdditionalProperties"/> key holding the source of a fallback answer: <c>LlmKit.FallbackSource</c>.</summary>
-    public const string SourcePropertyName = "LlmKit.FallbackSource";
-
     /// <summary>The source value of an answer from <see cref="ChatFallbackOptions.CachedResponse"/>: <c>cache</c>.</summary>
     public const string CacheSource = "cache";
 
     /// <summary>The source value of <see cref="ChatFallbackOptions.DegradedResponseText"/>: <c>degraded</c>.</summary>
     public const string DegradedSource = "degraded";
-
-    /// <summary>
-    /// The <see cref="ChatOptions.AdditionalProperties"/> key set on calls made to a fallback client, which tells that
-    /// client's resilience stage not to run its own fallback chain: <c>LlmKit.IsFallbackCall</c>.
-    /// </summary>
-    public const string IsFallbackCallPropertyName = "LlmKit.IsFallbackCall";
 
     /// <summary>
     /// Returns where a fallback answer came from: <c>client:&lt;name&gt;</c>, <see cref="CacheSource"/> or
@@ -32,7 +24,7 @@ public static class FallbackResponses
     public static string? GetFallbackSource(this ChatResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return response.AdditionalProperties?.TryGetValue(SourcePropertyName, out object? value) == true ? value as string : null;
+        return LlmKitCallProperties.FallbackSource.GetValueOrDefault(response.AdditionalProperties);
     }
 
     /// <summary>Returns whether the response is the graceful-degradation text rather than a model answer.</summary>
@@ -42,13 +34,13 @@ public static class FallbackResponses
 
     internal static ChatResponse Mark(ChatResponse response, string source)
     {
-        (response.AdditionalProperties ??= [])[SourcePropertyName] = source;
+        LlmKitCallProperties.FallbackSource.SetValue(response.AdditionalProperties ??= [], source);
         return response;
     }
 
     internal static ChatResponseUpdate Mark(ChatResponseUpdate update, string source)
     {
-        (update.AdditionalProperties ??= [])[SourcePropertyName] = source;
+        LlmKitCallProperties.FallbackSource.SetValue(update.AdditionalProperties ??= [], source);
         return update;
     }
 }

@@ -8,7 +8,7 @@ namespace LlmKit.Resilience.Hedging;
 /// </summary>
 /// <remarks>
 /// Off by default because a hedge may be billed twice. Hedged attempts draw on the same retry budget as retries, so
-/// hedging adds at most <see cref="LlmKit.Resilience.Retry.ChatRetryOptions.BudgetRatio"/> extra load, and a failed
+/// hedging adds at most <see cref="LlmKit.Resilience.Retry.ChatRetryOptions.RetryBudgetRatio"/> extra load, and a failed
 /// attempt starts the next hedge at once. Streaming calls are not hedged: the first update already reached the caller
 /// by the time a loser would be known.
 /// </remarks>

@@ -16,7 +16,7 @@ namespace LlmKit.Resilience.Retry;
 /// <para>
 /// A retry is skipped, and the failure surfaces, when the attempts are used up, when the delays of the call would
 /// exceed <see cref="MaxTotalDelay"/> (so a <c>Retry-After</c> of ten minutes ends the call at once instead of holding
-/// it), or when the client's retry budget is spent.
+/// it), or when the client's retry budget (not the cost budget) is spent.
 /// </para>
 /// </remarks>
 public sealed class ChatRetryOptions
@@ -40,24 +40,31 @@ public sealed class ChatRetryOptions
     public TimeSpan MaxTotalDelay { get; set; } = RetryConstants.DefaultMaxTotalDelay;
 
     /// <summary>
-    /// Gets or sets the share of first attempts that may be retried, client-wide: each logical call adds this much to
-    /// the client's retry budget and each retry (or hedged attempt) takes one from it.
+    /// Gets or sets the share of recent calls that may be retried, client-wide: the retry budget allows this many
+    /// retries (and hedged attempts) per call made within <see cref="RetryBudgetWindow"/>, on top of
+    /// <see cref="RetryBudgetMinRetriesPerSecond"/>.
     /// </summary>
-    /// <value>The default value is 0.1 (<see cref="RetryConstants.DefaultBudgetRatio"/>): at most about 10% extra load.</value>
+    /// <value>The default value is 0.12 (<see cref="RetryConstants.DefaultRetryBudgetRatio"/>): at most about 12% extra load.</value>
     /// <remarks>
-    /// The budget is what keeps an outage from multiplying traffic: with every call failing, a client makes about
-    /// <c>1 + BudgetRatio</c> upstream attempts per logical call instead of <c>1 + MaxRetryAttempts</c>.
+    /// The retry budget is what keeps an outage from multiplying traffic: with every call failing, a busy client makes
+    /// about <c>1 + RetryBudgetRatio</c> upstream attempts per logical call instead of <c>1 + MaxRetryAttempts</c>.
+    /// It is not the cost budget (<c>LlmKit:Budgets</c>); logs and metrics call it the retry budget.
     /// </remarks>
     [Range(0.0, 1.0)]
-    public double BudgetRatio { get; set; } = RetryConstants.DefaultBudgetRatio;
+    public double RetryBudgetRatio { get; set; } = RetryConstants.DefaultRetryBudgetRatio;
 
     /// <summary>
-    /// Gets or sets the size of the retry budget: the budget starts full and never holds more, so a quiet client can
-    /// still retry a few calls while a busy one cannot bank thousands of retries for the next outage.
+    /// Gets or sets the retries per second the retry budget always allows, however few calls the client makes, so a
+    /// quiet app retries a lone transient failure.
     /// </summary>
-    /// <value>The default value is 10 (<see cref="RetryConstants.DefaultBudgetReserve"/>).</value>
-    [Range(1, int.MaxValue)]
-    public int BudgetReserve { get; set; } = RetryConstants.DefaultBudgetReserve;
+    /// <value>The default value is 0.5 (<see cref="RetryConstants.DefaultRetryBudgetMinRetriesPerSecond"/>): 5 retries per 10-second window.</value>
+    [Range(0.0, 1_000_000.0)]
+    public double RetryBudgetMinRetriesPerSecond { get; set; } = RetryConstants.DefaultRetryBudgetMinRetriesPerSecond;
+
+    /// <summary>Gets or sets how long a call (a deposit) and a retry (a withdrawal) count against the retry budget.</summary>
+    /// <value>The default value is 10 seconds (<see cref="RetryConstants.DefaultRetryBudgetWindow"/>). Valid values are 1 second to 1 hour.</value>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RetryBudgetWindow { get; set; } = RetryConstants.DefaultRetryBudgetWindow;
 
     /// <summary>Gets or sets a callback invoked before each retry's delay, after it was logged and counted.</summary>
     /// <value>The default value is <see langword="null"/>.</value>

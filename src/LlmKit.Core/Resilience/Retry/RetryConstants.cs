@@ -18,9 +18,18 @@ public static class RetryConstants
     /// <summary>The default cap on the sum of all delays of one logical call: 60 seconds.</summary>
     public static readonly TimeSpan DefaultMaxTotalDelay = TimeSpan.FromSeconds(60);
 
-    /// <summary>The default retry budget: 10% of first attempts may be retried.</summary>
-    public const double DefaultBudgetRatio = 0.1;
+    /// <summary>
+    /// The default share of recent calls the retry budget lets retry: 12%, enough to retry every failure at a 10%
+    /// transient error rate (which needs 1/0.9 − 1 ≈ 11%) while a total outage stays under 1.2 attempts per call.
+    /// </summary>
+    public const double DefaultRetryBudgetRatio = 0.12;
 
-    /// <summary>The default retry-budget reserve, the retries available to a quiet client: 10.</summary>
-    public const int DefaultBudgetReserve = 10;
+    /// <summary>
+    /// The default floor of the retry budget: 0.5 retries per second (5 per 10-second window) whatever the traffic, so a
+    /// quiet app's lone call can use all its retries.
+    /// </summary>
+    public const double DefaultRetryBudgetMinRetriesPerSecond = 0.5;
+
+    /// <summary>The default window of the retry budget: 10 seconds.</summary>
+    public static readonly TimeSpan DefaultRetryBudgetWindow = TimeSpan.FromSeconds(10);
 }

@@ -1,3 +1,4 @@
+using LlmKit.Pipeline;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Resilience.Timeout;
@@ -8,27 +9,15 @@ namespace LlmKit.Resilience.Timeout;
 /// </summary>
 /// <remarks>
 /// The stage puts the deadline, a <see cref="DateTimeOffset"/> in the stage's <see cref="TimeProvider"/> time, into
-/// a copy of the caller's <see cref="ChatOptions.AdditionalProperties"/> under <see cref="PropertyName"/>; the
-/// caller's own options object is never changed. The call's cancellation token is cancelled at the same moment.
+/// its own copy of the call's options under <see cref="LlmKitCallProperties.Deadline"/>; the caller's options object is
+/// never changed. The call's cancellation token is cancelled at the same moment.
 /// </remarks>
 public static class ChatDeadline
 {
-    /// <summary>The <see cref="ChatOptions.AdditionalProperties"/> key of the deadline: <c>LlmKit.Deadline</c>.</summary>
-    public const string PropertyName = "LlmKit.Deadline";
-
     /// <summary>Returns the deadline the resilience stage set for this call, if any.</summary>
     /// <param name="options">The options the stage passed on.</param>
     /// <param name="deadline">The deadline.</param>
     /// <returns><see langword="true"/> when a deadline is set.</returns>
-    public static bool TryGetDeadline(this ChatOptions? options, out DateTimeOffset deadline)
-    {
-        if (options?.AdditionalProperties?.TryGetValue(PropertyName, out object? value) == true && value is DateTimeOffset d)
-        {
-            deadline = d;
-            return true;
-        }
-
-        deadline = default;
-        return false;
-    }
+    public static bool TryGetDeadline(this ChatOptions? options, out DateTimeOffset deadline) =>
+        LlmKitCallProperties.Deadline.TryGetValue(options, out deadline);
 }
