@@ -117,7 +117,7 @@ public static class SupportDeskDemo
                 output.WriteLine();
                 output.WriteLine($"== {name}: \"{request}\" ==");
                 List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, request)];
-                var result = await PrintAsync(loop.RunStreamingAsync(messages, cancellationToken: cancellationToken), output);
+                var result = await PrintAsync(loop.RunToolsStreamingAsync(messages, cancellationToken: cancellationToken), output);
                 if (result is { StopReason: ToolLoopStopReason.AwaitingApproval, Continuation: { } continuation })
                 {
                     result = await ResumeLaterAsync(loop, continuation, input, output, interactive, cancellationToken);
@@ -176,7 +176,7 @@ public static class SupportDeskDemo
         var restored = ToolLoopContinuation.Deserialize(await File.ReadAllTextAsync(file, cancellationToken));
         File.Delete(file);
         output.WriteLine("  Resuming from the saved continuation...");
-        return await PrintAsync(loop.ResumeStreamingAsync(restored, decisions, cancellationToken: cancellationToken), output, restored.Steps.Select(s => s.CallId));
+        return await PrintAsync(loop.ResumeToolsStreamingAsync(restored, decisions, cancellationToken: cancellationToken), output, restored.Steps.Select(s => s.CallId));
     }
 
     private static async Task<ToolLoopResult> PrintAsync(IAsyncEnumerable<ToolLoopEvent> events, TextWriter output, IEnumerable<string>? shownBefore = null)

@@ -20,7 +20,7 @@ public sealed class UsageStoreTests(SchemaFixture db) : IClassFixture<SchemaFixt
     public async Task A_retried_write_never_counts_twice_and_every_field_round_trips()
     {
         var store = new PostgresUsageStore(db.Database);
-        var entry = Entry("idem", "chat", "gpt-4o-mini", 0.5m, Day) with { TimeToFirstChunk = TimeSpan.FromMilliseconds(30), IsStreaming = true, Attempts = 2 };
+        var entry = Entry("idem", "chat", "gpt-4o-mini", 0.5m, Day) with { TimeToFirstChunk = TimeSpan.FromMilliseconds(30), IsStreaming = true, Attempt = 2, Reask = 1, ToolTurn = 3 };
         await store.WriteAsync(entry, default);
         await store.WriteAsync(entry, default);
         Assert.Equal(0, await store.WriteBatchAsync([entry]));

@@ -56,9 +56,9 @@ public sealed class StageSettingsTests
     }
 
     [Theory]
-    [InlineData(CallerTags.TenantKey, true)]
-    [InlineData(ChatDeadline.PropertyName, true)]
-    [InlineData(ResponseCache.OptInKey, true)]
+    [InlineData("llmkit.tenant", true)]
+    [InlineData("llmkit.deadline", true)]
+    [InlineData("llmkit.cache", true)]
     [InlineData("LLMKIT.anything", true)]
     [InlineData("llmkit.strict_json_schema", true)]
     [InlineData("user", false)]
@@ -70,10 +70,10 @@ public sealed class StageSettingsTests
     {
         AdditionalProperties = new()
         {
-            [CallerTags.TenantKey] = "acme-tenant",
-            [CallerTags.FeatureKey] = "support-bot",
-            [ChatDeadline.PropertyName] = DateTimeOffset.UnixEpoch.AddDays(1),
-            [ResponseCache.OptInKey] = true,
+            ["llmkit.tenant"] = "acme-tenant",
+            ["llmkit.feature"] = "support-bot",
+            ["llmkit.deadline"] = DateTimeOffset.UnixEpoch.AddDays(1),
+            ["llmkit.cache"] = true,
             ["user"] = "end-user-7",
         },
     };

@@ -43,7 +43,7 @@ public static class ChatEndpoints
         var aborted = http.RequestAborted;
         List<ChatMessage> messages = [new(ChatRole.System, SupportAgent.SystemPrompt), new(ChatRole.User, request.Message)];
         var options = new ChatOptions().WithCallerTags(new CallerTags(Feature: "support-chat", RequestId: http.TraceIdentifier));
-        var events = agent.Loop.RunStreamingAsync(messages, options, aborted).GetAsyncEnumerator(aborted);
+        var events = agent.Loop.RunToolsStreamingAsync(messages, options, aborted).GetAsyncEnumerator(aborted);
         stats.Started();
 
         // Wait for the first event before answering: a budget or availability failure of the first model turn then

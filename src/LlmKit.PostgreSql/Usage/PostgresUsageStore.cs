@@ -15,11 +15,11 @@ namespace LlmKit.PostgreSql.Usage;
 public sealed class PostgresUsageStore : IUsageStore
 {
     private const string Columns = "id, logical_call_id, route, started_at, client_name, tenant, feature, request_id, requested_model, served_model, " +
-        "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, latency_ms, time_to_first_ms, finish_reason, attempts, " +
-        "is_streaming, outcome, error_kind";
+        "input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost, latency_ms, time_to_first_ms, finish_reason, attempt, " +
+        "reask, tool_turn, is_streaming, outcome, error_kind";
 
     private const string Insert = $"INSERT INTO llmkit.usage_entries ({Columns}) VALUES " +
-        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (id) DO NOTHING";
+        "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (id) DO NOTHING";
 
     private readonly NpgsqlDataSource _dataSource;
 
@@ -192,7 +192,9 @@ public sealed class PostgresUsageStore : IUsageStore
         p.Add(new NpgsqlParameter<double> { TypedValue = e.Latency.TotalMilliseconds });
         p.Add(new NpgsqlParameter { Value = e.TimeToFirstChunk is { } ttfc ? ttfc.TotalMilliseconds : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Double });
         p.Add(Text(e.FinishReason?.Value));
-        p.Add(new NpgsqlParameter<int> { TypedValue = e.Attempts });
+        p.Add(new NpgsqlParameter<int> { TypedValue = e.Attempt });
+        p.Add(new NpgsqlParameter { Value = e.Reask is { } reask ? reask : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
+        p.Add(new NpgsqlParameter { Value = e.ToolTurn is { } turn ? turn : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
         p.Add(new NpgsqlParameter<bool> { TypedValue = e.IsStreaming });
         p.Add(new NpgsqlParameter<short> { TypedValue = (short)e.Outcome });
         p.Add(new NpgsqlParameter { Value = e.ErrorKind is { } kind ? (short)kind : DBNull.Value, NpgsqlDbType = NpgsqlDbType.Smallint });
@@ -220,10 +222,12 @@ public sealed class PostgresUsageStore : IUsageStore
         Latency = TimeSpan.FromMilliseconds(r.GetDouble(15)),
         TimeToFirstChunk = r.IsDBNull(16) ? null : TimeSpan.FromMilliseconds(r.GetDouble(16)),
         FinishReason = r.IsDBNull(17) ? null : new ChatFinishReason(r.GetString(17)),
-        Attempts = r.GetInt32(18),
-        IsStreaming = r.GetBoolean(19),
-        Outcome = (UsageOutcome)r.GetInt16(20),
-        ErrorKind = r.IsDBNull(21) ? null : (LlmErrorKind)r.GetInt16(21),
+        Attempt = r.GetInt32(18),
+        Reask = r.IsDBNull(19) ? null : r.GetInt32(19),
+        ToolTurn = r.IsDBNull(20) ? null : r.GetInt32(20),
+        IsStreaming = r.GetBoolean(21),
+        Outcome = (UsageOutcome)r.GetInt16(22),
+        ErrorKind = r.IsDBNull(23) ? null : (LlmErrorKind)r.GetInt16(23),
     };
 }
 

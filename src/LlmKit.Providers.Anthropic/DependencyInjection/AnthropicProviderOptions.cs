@@ -94,13 +94,13 @@ public static class AnthropicChatOptionKeys
 {
     /// <summary>
     /// <c>ChatOptions.AdditionalProperties</c> key of this call's extended-thinking budget in tokens (an <see cref="int"/>;
-    /// 0 turns thinking off): <c>anthropic.thinking_budget_tokens</c>. Without it, <c>ChatOptions.Reasoning.Effort</c>
+    /// 0 turns thinking off): <c>llmkit.anthropic.thinking_budget_tokens</c> (<see cref="LlmKit.Pipeline.LlmKitCallProperties.AnthropicThinkingBudgetTokens"/>). Without it, <c>ChatOptions.Reasoning.Effort</c>
     /// picks a budget, then <see cref="AnthropicProviderOptions.ThinkingBudgetTokens"/>.
     /// </summary>
-    public const string ThinkingBudgetTokens = "anthropic.thinking_budget_tokens";
+    public const string ThinkingBudgetTokens = "llmkit.anthropic.thinking_budget_tokens";
 
-    /// <summary><c>ChatMessage.AdditionalProperties</c> key that puts a prompt-cache breakpoint after that message: <c>anthropic.cache_breakpoint</c>.</summary>
-    public const string CacheBreakpoint = "anthropic.cache_breakpoint";
+    /// <summary><c>ChatMessage.AdditionalProperties</c> key that puts a prompt-cache breakpoint after that message: <c>llmkit.anthropic.cache_breakpoint</c> (<see cref="LlmKit.Pipeline.LlmKitCallProperties.AnthropicCacheBreakpoint"/>).</summary>
+    public const string CacheBreakpoint = "llmkit.anthropic.cache_breakpoint";
 }
 
 /// <summary>Defaults and limits of <see cref="AnthropicProviderOptions"/>.</summary>

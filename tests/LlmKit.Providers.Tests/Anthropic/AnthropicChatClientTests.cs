@@ -82,7 +82,7 @@ public sealed class AnthropicChatClientTests
         var response = await client.GetResponseAsync("Invent a person.", new ChatOptions
         {
             ResponseFormat = ChatResponseFormat.ForJsonSchema(PersonSchema, "person", "A person."),
-            AdditionalProperties = new() { [ChatClientCapabilities.StrictJsonSchemaKey] = true },
+            AdditionalProperties = new() { [LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key] = true },
         });
 
         Assert.Equal(ChatFinishReason.Stop, response.FinishReason);
@@ -92,7 +92,7 @@ public sealed class AnthropicChatClientTests
             JsonNode.Parse($$$"""{"format":{"type":"json_schema","schema":{{{PersonSchema.GetRawText()}}}}}"""), body["output_config"]));
         Assert.Null(body["tools"]); // no private tool: the API's own structured output
         Assert.Null(body["tool_choice"]);
-        Assert.DoesNotContain(ChatClientCapabilities.StrictJsonSchemaKey, server.Requests[0].BodyText, StringComparison.Ordinal);
+        Assert.DoesNotContain(LlmKit.Pipeline.LlmKitCallProperties.StrictJsonSchema.Key, server.Requests[0].BodyText, StringComparison.Ordinal);
     }
 
     [Fact]
