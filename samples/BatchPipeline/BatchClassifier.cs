@@ -247,8 +247,6 @@ public sealed class BatchClassifier
             }
             catch (LlmException ex) when (ex.Kind == LlmErrorKind.BudgetExceeded)
             {
-                _usage.RecordBudgetRefusal(runId);
-
                 // Nothing was sent. Calls in flight hold their worst case until they settle at their real, lower
                 // cost, so a refusal while others run may only mean "not yet": wait for one to finish and try again.
                 if (!await gate.WaitForSettlementAsync(cancellationToken))

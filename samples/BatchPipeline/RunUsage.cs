@@ -9,8 +9,8 @@ public sealed record RunUsageTotals(long Calls, long InputTokens, long OutputTok
 /// <summary>
 /// A usage-ledger sink that adds up every upstream call per run (the run id is the calls' request id), so the progress
 /// bar and the summary show what the ledger — not the pipeline's own guess — says was spent, retries and failed calls
-/// included. The ledger records each attempt as an entry of its own: an entry whose attempt number is above 1 is a retry.
-/// Calls the budget refused never reached the model and are not in the ledger; the classifier reports those.
+/// included. The ledger records each attempt as an entry of its own (an entry whose attempt number is above 1 is a
+/// retry), and a call the budget refused as a failed entry of kind BudgetExceeded that never reached the model.
 /// </summary>
 public sealed class RunUsage : IUsageSink
 {
@@ -27,9 +27,6 @@ public sealed class RunUsage : IUsageSink
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Counts a call the run budget refused before it was sent.</summary>
-    public void RecordBudgetRefusal(string runId) => _runs.GetOrAdd(runId, _ => new Totals()).AddRefusal();
-
     /// <summary>Returns the totals of one run so far.</summary>
     public RunUsageTotals Of(string runId) => _runs.TryGetValue(runId, out var totals) ? totals.Read() : new(0, 0, 0, 0m, 0, 0);
 
@@ -40,24 +37,18 @@ public sealed class RunUsage : IUsageSink
 
         public void Add(UsageEntry entry)
         {
+            bool rejected = entry.ErrorKind == LlmKit.Errors.LlmErrorKind.BudgetExceeded;
             lock (_lock)
             {
                 _value = _value with
                 {
-                    Calls = _value.Calls + 1,
+                    Calls = _value.Calls + (rejected ? 0 : 1),
                     InputTokens = _value.InputTokens + entry.InputTokens,
                     OutputTokens = _value.OutputTokens + entry.OutputTokens,
                     Cost = _value.Cost + (entry.Cost ?? 0m),
                     TransportRetries = _value.TransportRetries + (entry.Attempt > 1 ? 1 : 0),
+                    RejectedByBudget = _value.RejectedByBudget + (rejected ? 1 : 0),
                 };
-            }
-        }
-
-        public void AddRefusal()
-        {
-            lock (_lock)
-            {
-                _value = _value with { RejectedByBudget = _value.RejectedByBudget + 1 };
             }
         }
 

@@ -4,6 +4,7 @@ using LlmKit.Models;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
 using LlmKit.Tokens;
+using LlmKit.Usage;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -89,7 +90,10 @@ public static class BudgetBuilderExtensions
                 ctx.Services.GetService<IChatTokenCounter>(),
                 ctx.Services.GetService<TimeProvider>(),
                 ctx.Services.GetService<LlmKitInstrumentation>(),
-                ctx.Services.GetService<ILogger<BudgetChatClient>>());
+                ctx.Services.GetService<ILogger<BudgetChatClient>>())
+            {
+                Refusals = ctx.Services.GetService<UsageRecorder>(),
+            };
         });
 
     private sealed class BudgetOptionsValidator : IValidateOptions<BudgetOptions>

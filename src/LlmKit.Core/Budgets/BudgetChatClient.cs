@@ -18,8 +18,10 @@ namespace LlmKit.Budgets;
 /// set, the routing stage catches that and sends the call to the cheaper client instead.
 /// </summary>
 /// <remarks>
-/// The stage sits in the upstream half of the pipeline (<see cref="Pipeline.ChatPipelineOrder.Budget"/>), so each
-/// retry attempt, fallback, tool-loop turn and structured-output re-ask is reserved and settled exactly once. The
+/// The stage opens the upstream half of the pipeline (<see cref="Pipeline.ChatPipelineOrder.Budget"/>), so each call that
+/// reaches a client — the primary, a fallback, a downgrade target, each tool-loop turn and structured-output re-ask — is
+/// reserved and settled exactly once; the retries the resilience stage inside it makes run one at a time within that
+/// reservation, and a refusal never reaches the circuit breaker. The
 /// estimate is the prompt's tokens (from <see cref="IChatTokenCounter"/> when one is registered, otherwise the UTF-8
 /// size of the serialized request, which never counts low) plus the maximum output tokens (the call's — the pipeline
 /// head has filled in the client's default —, the catalog's, or <see cref="BudgetOptions.DefaultMaxOutputTokens"/>),
@@ -82,6 +84,9 @@ public sealed class BudgetChatClient : DelegatingChatClient
         _logger = logger ?? (ILogger)NullLogger.Instance;
         _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
     }
+
+    /// <summary>Gets the usage ledger's recorder, which records each refused call (a call no stage inside ever sees).</summary>
+    internal UsageRecorder? Refusals { get; init; }
 
     /// <inheritdoc />
     public override async Task<ChatResponse> GetResponseAsync(
@@ -225,11 +230,19 @@ public sealed class BudgetChatClient : DelegatingChatClient
                 denial.Budget, tenant, _clientName, denial.Limit, denial.Used, denial.Requested);
         }
 
-        throw new BudgetExceededException(denial, tenant, requestId, now)
+        var refusal = new BudgetExceededException(denial, tenant, requestId, now)
         {
             Model = model,
             DowngradeTo = target,
         };
+
+        // A downgraded call is recorded where it is made, on the cheaper client; a refusal that stands is recorded here.
+        if (target is null && Refusals is { } ledger)
+        {
+            await ledger.RecordRefusalAsync(_clientName, _defaultModel, options, refusal);
+        }
+
+        throw refusal;
     }
 
     private async Task SettleAsync(BudgetReservation reservation, CallSummary summary, ModelInfo? requestedModel)

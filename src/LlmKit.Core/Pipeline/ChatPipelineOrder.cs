@@ -16,9 +16,10 @@ namespace LlmKit.Pipeline;
 /// routing (fallback to other clients, budget downgrade).
 /// </description></item>
 /// <item><description>
-/// Stages after <see cref="Routing"/> see each <em>upstream call</em> (every retry attempt, every fallback, every
-/// tool-loop turn, every re-ask): resilience, then the budget (reserve before, settle after), telemetry's child span
-/// and the usage ledger's entry. Routing calls another client's inner half, never its head, so nothing is counted twice.
+/// Stages after <see cref="Routing"/> see each <em>upstream call</em> (every fallback, every tool-loop turn, every
+/// re-ask; from resilience inwards, every retry attempt too): the budget (reserve before, settle after), resilience,
+/// then telemetry's child span and the usage ledger's entry. Routing calls another client's upstream half, never its
+/// head, so nothing is counted twice.
 /// </description></item>
 /// </list>
 /// <para>
@@ -38,11 +39,16 @@ public static class ChatPipelineOrder
     /// <summary>Routing: fallback to other clients on infrastructure failures and downgrade over budget. The last logical-call stage.</summary>
     public const int Routing = 450;
 
-    /// <summary>Retries, timeouts, circuit breaking, hedging and local limits: the first upstream-call stage.</summary>
-    public const int Resilience = 500;
+    /// <summary>
+    /// Per-tenant and per-request budgets: the first upstream-half stage, so each call reaching a client (the primary,
+    /// a fallback, a downgrade target, each tool-loop turn and re-ask) is reserved before it is sent and settled after.
+    /// It sits outside resilience: retries of that call run one at a time within its reservation, and a refusal never
+    /// reaches the circuit breaker or counts as an attempt.
+    /// </summary>
+    public const int Budget = 470;
 
-    /// <summary>Per-tenant and per-request budgets: each upstream call is reserved before it is sent and settled after.</summary>
-    public const int Budget = 600;
+    /// <summary>Retries, timeouts, circuit breaking, hedging and local limits: each attempt is an upstream call of its own.</summary>
+    public const int Resilience = 500;
 
     /// <summary>OpenTelemetry: a child span and the GenAI metrics per upstream call (the root span is the head's).</summary>
     public const int Telemetry = 700;

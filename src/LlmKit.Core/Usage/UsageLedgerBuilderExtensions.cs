@@ -35,14 +35,18 @@ public static class UsageLedgerBuilderExtensions
         var options = builder.Services.AddOptions<UsageLedgerOptions>();
         bool added = builder.TryUseStage(new ChatPipelineStage("usage-ledger", ChatPipelineOrder.UsageLedger, ctx => new UsageLedgerChatClient(
             ctx.InnerClient,
-            ctx.Services.GetServices<IUsageSink>(),
-            ctx.ClientName,
-            ctx.Services.GetService<IModelCatalog>(),
+            ctx.Services.GetRequiredService<UsageRecorder>(),
             ctx.Services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
-            ctx.Services.GetService<TimeProvider>(),
-            ctx.Services.GetService<ILogger<UsageLedgerChatClient>>())));
+            ctx.ClientName)));
         if (added)
         {
+            // One recorder for the ledger stage and for the budget stage's refusals (calls that never reach the ledger).
+            builder.Services.TryAddSingleton(sp => new UsageRecorder(
+                sp.GetServices<IUsageSink>(),
+                sp.GetService<IModelCatalog>(),
+                sp.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
+                sp.GetService<TimeProvider>() ?? TimeProvider.System,
+                sp.GetService<ILogger<UsageLedgerChatClient>>()));
             // Once: configuration binding must run before every caller's delegate.
             options.BindLlmKitConfiguration(ConfigurationSection).ValidateOnStart();
         }

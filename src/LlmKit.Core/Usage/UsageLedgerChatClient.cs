@@ -23,11 +23,9 @@ namespace LlmKit.Usage;
 /// </remarks>
 public sealed class UsageLedgerChatClient : DelegatingChatClient
 {
-    private readonly IUsageSink[] _sinks;
+    private readonly UsageRecorder _recorder;
     private readonly string _clientName;
-    private readonly IModelCatalog? _catalog;
     private readonly TimeProvider _timeProvider;
-    private readonly ILogger _logger;
     private readonly UsageLedgerOptions _options;
     private readonly string? _defaultModel;
 
@@ -51,12 +49,20 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(sinks);
         ArgumentException.ThrowIfNullOrWhiteSpace(clientName);
-        _sinks = sinks.ToArray();
-        _clientName = clientName;
-        _catalog = catalog;
         _options = options ?? new UsageLedgerOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _recorder = new UsageRecorder(sinks, catalog, _options, _timeProvider, logger);
+        _clientName = clientName;
+        _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
+    }
+
+    internal UsageLedgerChatClient(IChatClient innerClient, UsageRecorder recorder, UsageLedgerOptions options, string clientName)
+        : base(innerClient)
+    {
+        _recorder = recorder;
+        _options = options;
+        _timeProvider = recorder.Time;
+        _clientName = clientName;
         _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
     }
 
@@ -74,11 +80,11 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
         }
         catch (Exception ex)
         {
-            await RecordFailureAsync(ex, startedAt, start, tags, options, isStreaming: false, ttfc: null, cancellationToken);
+            await _recorder.RecordFailureAsync(_clientName, _defaultModel, ex, startedAt, start, tags, options, isStreaming: false, ttfc: null, cancellationToken);
             throw;
         }
 
-        await WriteAsync(Entry(CallSummary.From(response), startedAt, start, tags, options, isStreaming: false, ttfc: null));
+        await _recorder.WriteAsync(_recorder.Entry(_clientName, _defaultModel, CallSummary.From(response), startedAt, start, tags, options, isStreaming: false, ttfc: null));
         return response;
     }
 
@@ -127,86 +133,16 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
             await enumerator.DisposeAsync();
             if (completed)
             {
-                await WriteAsync(Entry(summary, startedAt, start, tags, options, isStreaming: true, ttfc));
+                await _recorder.WriteAsync(_recorder.Entry(_clientName, _defaultModel, summary, startedAt, start, tags, options, isStreaming: true, ttfc));
             }
             else if (failure is not null)
             {
-                await RecordFailureAsync(failure, startedAt, start, tags, options, isStreaming: true, ttfc, cancellationToken, summary);
+                await _recorder.RecordFailureAsync(_clientName, _defaultModel, failure, startedAt, start, tags, options, isStreaming: true, ttfc, cancellationToken, summary);
             }
             else if (_options.RecordFailedCalls)
             {
                 // The caller stopped reading before the end: whatever the provider reported so far is all we will know.
-                await WriteAsync(Entry(summary, startedAt, start, tags, options, isStreaming: true, ttfc) with { Outcome = UsageOutcome.Cancelled });
-            }
-        }
-    }
-
-    private Task RecordFailureAsync(
-        Exception exception, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming,
-        TimeSpan? ttfc, CancellationToken cancellationToken, CallSummary? partial = null)
-    {
-        if (!_options.RecordFailedCalls)
-        {
-            return Task.CompletedTask;
-        }
-
-        bool cancelled = exception is OperationCanceledException && cancellationToken.IsCancellationRequested;
-        var entry = Entry(partial ?? new CallSummary(), startedAt, start, tags, options, isStreaming, ttfc) with
-        {
-            Outcome = cancelled ? UsageOutcome.Cancelled : UsageOutcome.Failed,
-            ErrorKind = cancelled ? null : (exception as LlmException)?.Kind ?? LlmErrorKind.Unknown,
-        };
-        return WriteAsync(entry);
-    }
-
-    private UsageEntry Entry(CallSummary summary, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? options, bool isStreaming, TimeSpan? ttfc)
-    {
-        string? requested = options?.ModelId ?? _defaultModel;
-        string? served = summary.ModelId ?? requested;
-        var (input, output, cacheRead, cacheWrite) = summary.IsCacheHit ? default : summary.Tokens;
-        decimal? cost = summary.IsCacheHit ? 0m
-            : summary.Usage is { } usage && served is not null ? _catalog?.Find(served)?.CostOf(usage)
-            : null;
-
-        return new UsageEntry
-        {
-            LogicalCallId = LlmKitCall.Of(options)?.Id,
-            Route = LlmKitCallProperties.Route.GetValueOrDefault(options),
-            Attempt = LlmKitCallProperties.Attempt.GetValueOrDefault(options, 1),
-            Reask = LlmKitCallProperties.Reask.TryGetValue(options, out int reask) ? reask : null,
-            ToolTurn = LlmKitCallProperties.ToolTurn.TryGetValue(options, out int turn) ? turn : null,
-            Timestamp = startedAt,
-            ClientName = _clientName,
-            Tenant = tags.Tenant,
-            Feature = tags.Feature,
-            RequestId = tags.RequestId,
-            RequestedModel = requested,
-            ServedModel = served,
-            InputTokens = input,
-            OutputTokens = output,
-            CacheReadTokens = cacheRead,
-            CacheWriteTokens = cacheWrite,
-            Cost = cost,
-            Latency = _timeProvider.GetElapsedTime(start),
-            TimeToFirstChunk = ttfc,
-            FinishReason = summary.FinishReason,
-            IsStreaming = isStreaming,
-            Outcome = summary.IsCacheHit ? UsageOutcome.CacheHit : UsageOutcome.Succeeded,
-        };
-    }
-
-    private async Task WriteAsync(UsageEntry entry)
-    {
-        foreach (var sink in _sinks)
-        {
-            try
-            {
-                await sink.WriteAsync(entry, CancellationToken.None);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError(ex, "Usage sink {Sink} failed to record a call of client {Client}; the call itself is unaffected.",
-                    sink.GetType().Name, entry.ClientName);
+                await _recorder.WriteAsync(_recorder.Entry(_clientName, _defaultModel, summary, startedAt, start, tags, options, isStreaming: true, ttfc) with { Outcome = UsageOutcome.Cancelled });
             }
         }
     }

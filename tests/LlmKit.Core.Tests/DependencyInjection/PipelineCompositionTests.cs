@@ -28,8 +28,8 @@ public sealed class PipelineCompositionTests
         var chat = provider.GetRequiredKeyedService<IChatClient>("main");
         await chat.GetResponseAsync("hi");
 
-        Assert.Equal(["cache", "resilience", "budget", "budget-2", "telemetry"], trace);
-        Assert.Equal(["cache", "resilience", "budget", "budget-2", "telemetry"], chat.GetService<ChatPipelineDescription>()!.StageNames);
+        Assert.Equal(["cache", "budget", "budget-2", "resilience", "telemetry"], trace);
+        Assert.Equal(["cache", "budget", "budget-2", "resilience", "telemetry"], chat.GetService<ChatPipelineDescription>()!.StageNames);
         Assert.Single(scripted.Requests);
     }
 
