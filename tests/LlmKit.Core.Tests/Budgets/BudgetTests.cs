@@ -217,8 +217,8 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddLlmKit()
-            .AddUsageLedger().AddInMemoryUsageStore()
-            .AddBudgets(b => { b.MaxCostPerCall = 0.001m; b.DowngradeTo = "mini"; })
+            .UseUsageLedger().AddInMemoryUsageStore()
+            .UseBudgets(b => { b.MaxCostPerCall = 0.001m; b.DowngradeTo = "mini"; })
             .AddChatClient("main", big).LlmKit
             .AddChatClient("mini", small);
         await using var provider = services.BuildServiceProvider();
@@ -244,7 +244,7 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddLlmKit()
-            .AddBudgets(b => { b.MaxCostPerCall = 0.0000001m; b.DowngradeTo = "mini"; })
+            .UseBudgets(b => { b.MaxCostPerCall = 0.0000001m; b.DowngradeTo = "mini"; })
             .AddChatClient("main", new ScriptedChatClient(_time, "big-model")).LlmKit
             .AddChatClient("mini", small);
         await using var provider = services.BuildServiceProvider();
@@ -337,7 +337,7 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddSingleton<IBudgetStore>(_store);
-        var llmKit = services.AddLlmKit().AddBudgets(b => b.TokensPerMinute = 1_000).AddBudgets(b => b.CostPerDay = 1m);
+        var llmKit = services.AddLlmKit().UseBudgets(b => b.TokensPerMinute = 1_000).UseBudgets(b => b.CostPerDay = 1m);
         llmKit.AddChatClient("main", scripted);
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();
@@ -370,7 +370,7 @@ public sealed class BudgetTests
             ["LlmKit:Budgets:CostPerDay"] = "-1",
             ["LlmKit:Budgets:Tenants:acme:TokensPerMinute"] = "0",
         }).Build());
-        services.AddLlmKit().AddBudgets().AddChatClient("main", new ScriptedChatClient());
+        services.AddLlmKit().UseBudgets().AddChatClient("main", new ScriptedChatClient());
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<BudgetOptions>>().Get(Options.DefaultName));

@@ -230,7 +230,7 @@ public sealed class OneCallOneRecordTests : IDisposable
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddSingleton<IBudgetStore>(_budget);
-        var kit = services.AddLlmKit().AddTelemetry().AddUsageLedger().AddInMemoryUsageStore().AddBudgets(budgets ?? (b => b.CostPerDay = 1m));
+        var kit = services.AddLlmKit().UseTelemetry().UseUsageLedger().AddInMemoryUsageStore().UseBudgets(budgets ?? (b => b.CostPerDay = 1m));
         clients(kit);
         return services.BuildServiceProvider();
     }
