@@ -1,5 +1,5 @@
 using LlmKit.DependencyInjection;
-using LlmKit.Pipeline;
+using LlmKit.Caching;
 using LlmKit.PostgreSql.ReplicaHost;
 using LlmKit.Tests.Servers;
 using Microsoft.Extensions.AI;
@@ -39,8 +39,8 @@ public sealed class ResponseCacheAcrossReplicasTests(RedisFixture redis) : IClas
         var second = await AskAsync(replicaB, "What is the refund window?");
 
         Assert.Equal(1, _modelCalls);
-        Assert.False(LlmKitCallProperties.CacheHit.GetValueOrDefault(first.AdditionalProperties));
-        Assert.True(LlmKitCallProperties.CacheHit.GetValueOrDefault(second.AdditionalProperties));
+        Assert.False(first.IsCacheHit());
+        Assert.True(second.IsCacheHit());
         Assert.Equal(first.Text, second.Text);
 
         // Another question misses; and the entry lived in Redis, not in replica A: with Redis emptied, B asks the model.
@@ -48,7 +48,7 @@ public sealed class ResponseCacheAcrossReplicasTests(RedisFixture redis) : IClas
         Assert.Equal(2, _modelCalls);
         await redis.Server.RestartAsync();
         var afterRestart = await AskAsync(replicaB, "What is the refund window?");
-        Assert.False(LlmKitCallProperties.CacheHit.GetValueOrDefault(afterRestart.AdditionalProperties));
+        Assert.False(afterRestart.IsCacheHit());
         Assert.Equal(3, _modelCalls);
     }
 }
