@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using BatchPipeline;
 using LlmKit.Tests.Servers;
@@ -102,7 +101,7 @@ public sealed class JobModeTests
         ];
 
         // The first run is killed (as a crash or an OOM kill would) once a few documents are recorded.
-        using (var killed = Start(args))
+        using (var killed = BatchApp.Start(args))
         {
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             while (!(File.Exists(folder.ProgressPath) && File.ReadAllLines(folder.ProgressPath).Length >= 5))
@@ -118,7 +117,7 @@ public sealed class JobModeTests
         int recordedByKilled = folder.ReadProgress().Count;
         Assert.True(await CountAsync(database, "SELECT count(*) FROM llmkit.jobs WHERE state IN (0, 1)") > 0, "the killed run left no job behind");
 
-        using var second = Start(args);
+        using var second = BatchApp.Start(args);
         string output = await second.StandardOutput.ReadToEndAsync() + await second.StandardError.ReadToEndAsync();
         await second.WaitForExitAsync();
 
@@ -138,27 +137,5 @@ public sealed class JobModeTests
     {
         await using var command = database.DataSource.CreateCommand(sql);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
-    }
-
-    private static Process Start(string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "BatchPipeline.dll"));
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (string variable in new[] { "OPENAI_API_KEY", "ANTHROPIC_API_KEY" })
-        {
-            start.Environment.Remove(variable);
-        }
-
-        return Process.Start(start)!;
     }
 }
