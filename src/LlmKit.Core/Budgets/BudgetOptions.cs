@@ -6,7 +6,7 @@ namespace LlmKit.Budgets;
 /// Before a call the stage reserves its estimated maximum — the prompt's tokens plus the maximum output tokens,
 /// priced from the model catalog — and after it settles the actual usage, so concurrent calls cannot overspend.
 /// </remarks>
-public sealed class BudgetOptions
+public sealed class BudgetOptions : LlmKit.DependencyInjection.IValidatableOptions
 {
     /// <summary>Gets or sets the tokens per tenant per sliding minute.</summary>
     /// <value>The default value is <see langword="null"/> (no limit).</value>
@@ -69,6 +69,8 @@ public sealed class BudgetOptions
         MaxCostPerCall = MaxCostPerCall,
         CostPerRequest = CostPerRequest,
     };
+
+    IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section) => Validate(section);
 
     internal IEnumerable<string> Validate(string section)
     {
