@@ -63,7 +63,7 @@ public static class ServerApp
         {
             // This instance only accepts jobs; instances on the same database run them.
             llmKit.AddJobQueue();
-            services.AddOptions<JobWorkerOptions>().BindConfiguration(JobsBuilderExtensions.ConfigurationSection);
+            services.AddOptions<JobWorkerOptions>().BindLlmKitConfiguration(JobsBuilderExtensions.ConfigurationSection);
         }
 
         llmKit.AddJobHandler<TriageJobHandler>(TriageJob.Kind);
