@@ -50,6 +50,18 @@ public sealed class BudgetOptions : LlmKit.DependencyInjection.IValidatableOptio
     /// <value>The default value is 4096. Must be at least 1.</value>
     public int DefaultMaxOutputTokens { get; set; } = BudgetConstants.DefaultMaxOutputTokens;
 
+    /// <summary>
+    /// Gets or sets how long a reservation may stay open before the store reclaims it as abandoned: the caller died
+    /// mid-call (a replica killed or crashed) and will never settle it.
+    /// </summary>
+    /// <value>The default value is 10 minutes. Must be at least 1 second.</value>
+    /// <remarks>
+    /// Longer than the longest call your timeouts allow (a live call's reservation must not be reclaimed), shorter than
+    /// you are willing to have a dead replica hold part of a tenant's budget. A call that settles after its lease still
+    /// records what it used.
+    /// </remarks>
+    public TimeSpan ReservationLease { get; set; } = BudgetConstants.DefaultReservationLease;
+
     internal BudgetLimits Defaults => new()
     {
         TokensPerMinute = TokensPerMinute,
@@ -94,6 +106,11 @@ public sealed class BudgetOptions : LlmKit.DependencyInjection.IValidatableOptio
         if (DefaultMaxOutputTokens < 1)
         {
             yield return $"{section}:DefaultMaxOutputTokens must be at least 1, but was {DefaultMaxOutputTokens}.";
+        }
+
+        if (ReservationLease < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{section}:ReservationLease must be at least 1 second, but was {ReservationLease}.";
         }
     }
 }

@@ -378,4 +378,38 @@ public sealed class BudgetTests
         Assert.Contains("LlmKit:Budgets:CostPerDay must be positive", error.Message);
         Assert.Contains("LlmKit:Budgets:Tenants:acme:TokensPerMinute must be positive", error.Message);
     }
+
+    [Fact]
+    public async Task A_reservation_carries_the_configured_lease_and_a_lease_under_a_second_is_refused_at_start()
+    {
+        var recording = new LeaseRecordingStore(_store);
+        var scripted = new ScriptedChatClient(_time).Enqueue(ScriptedTurn.FromText("ok").WithUsage(10, 5).WithModel("big-model"));
+        var budget = new BudgetChatClient(scripted, recording, new BudgetOptions { CostPerDay = 1m, ReservationLease = TimeSpan.FromSeconds(45) },
+            "main", new TestCatalog(), new CharacterTokenCounter(), timeProvider: _time);
+
+        await budget.GetResponseAsync("0123456789", Call());
+
+        Assert.Equal(TimeSpan.FromSeconds(45), Assert.Single(recording.Leases));
+        Assert.Equal(BudgetConstants.DefaultReservationLease, new BudgetOptions().ReservationLease);
+        Assert.Equal(
+            "LlmKit:Budgets:ReservationLease must be at least 1 second, but was 00:00:00.5000000.",
+            Assert.Single(new BudgetOptions { ReservationLease = TimeSpan.FromMilliseconds(500) }.Validate("LlmKit:Budgets")));
+    }
+
+    private sealed class LeaseRecordingStore(IBudgetStore inner) : IBudgetStore
+    {
+        public List<TimeSpan> Leases { get; } = [];
+
+        public ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
+        {
+            Leases.Add(request.Lease);
+            return inner.TryReserveAsync(request, cancellationToken);
+        }
+
+        public ValueTask SettleAsync(BudgetReservation reservation, long tokens, decimal cost, CancellationToken cancellationToken) =>
+            inner.SettleAsync(reservation, tokens, cost, cancellationToken);
+
+        public ValueTask ReleaseAsync(BudgetReservation reservation, CancellationToken cancellationToken) =>
+            inner.ReleaseAsync(reservation, cancellationToken);
+    }
 }
