@@ -119,6 +119,11 @@ internal sealed class PartialJsonReader
     /// <param name="chunk">The text, as it arrived.</param>
     public void Append(ReadOnlySpan<char> chunk)
     {
+        if (_ended)
+        {
+            return; // what follows the value (a closing fence, a sentence) is never shown, so it is not kept either
+        }
+
         if (_length + chunk.Length > _text.Length)
         {
             // A new array rather than a resized one: snapshots taken so far keep reading the old one, whose text up to

@@ -16,22 +16,27 @@ namespace LlmKit.StructuredOutput;
 /// </remarks>
 public sealed class StructuredOutputUpdate<T>
 {
-    private readonly Lazy<JsonNode?>? _partialJson;
-    private readonly Lazy<T?>? _partial;
-    private readonly T? _final;
+    // Built on first read, under a lock on the snapshot (which nothing else can see): an update may be read from any thread.
+    private readonly PartialJsonSnapshot? _snapshot;
+    private readonly JsonTypeInfo<T>? _typeInfo;
+    private JsonNode? _partialJson;
+    private bool _partialJsonBuilt;
+    private T? _partial;
+    private bool _partialBuilt;
 
     internal StructuredOutputUpdate(int attempt, PartialJsonSnapshot snapshot, JsonTypeInfo<T> typeInfo)
     {
         Attempt = attempt;
-        _partialJson = new Lazy<JsonNode?>(snapshot.ToNode, LazyThreadSafetyMode.ExecutionAndPublication);
-        _partial = new Lazy<T?>(() => snapshot.ToValue(typeInfo), LazyThreadSafetyMode.ExecutionAndPublication);
+        _snapshot = snapshot;
+        _typeInfo = typeInfo;
     }
 
     internal StructuredOutputUpdate(int attempt, StructuredResult<T> result)
     {
         Attempt = attempt;
         Result = result;
-        _final = result.IsSuccess ? result.Value : default;
+        _partial = result.IsSuccess ? result.Value : default;
+        _partialBuilt = true;
     }
 
     /// <summary>Gets the attempt this update belongs to (1-based); a retry starts again from an empty object.</summary>
@@ -41,14 +46,54 @@ public sealed class StructuredOutputUpdate<T>
     /// Gets the JSON received so far, closed where it was cut (unwrapped for non-object types); not validated;
     /// <see langword="null"/> on the final update.
     /// </summary>
-    public JsonNode? PartialJson => _partialJson?.Value;
+    public JsonNode? PartialJson
+    {
+        get
+        {
+            if (_snapshot is null)
+            {
+                return null;
+            }
+
+            lock (_snapshot)
+            {
+                if (!_partialJsonBuilt)
+                {
+                    _partialJson = _snapshot.ToNode();
+                    _partialJsonBuilt = true;
+                }
+
+                return _partialJson;
+            }
+        }
+    }
 
     /// <summary>
     /// Gets the JSON received so far as a <typeparamref name="T"/> (members not yet written keep their defaults), or
     /// <see langword="default"/> when it cannot be read as one yet. Not validated: show it, do not act on it. On the final
     /// update, the validated value (or <see langword="default"/> on failure).
     /// </summary>
-    public T? Partial => _partial is null ? _final : _partial.Value;
+    public T? Partial
+    {
+        get
+        {
+            if (_snapshot is null)
+            {
+                return _partial;
+            }
+
+            lock (_snapshot)
+            {
+                if (!_partialBuilt)
+                {
+                    _partial = _snapshot.ToValue(_typeInfo!);
+                    _partialBuilt = true;
+                }
+
+                return _partial;
+            }
+        }
+    }
 
     /// <summary>Gets a value indicating whether this is the last update, which carries <see cref="Result"/>.</summary>
     public bool IsFinal => Result is not null;
