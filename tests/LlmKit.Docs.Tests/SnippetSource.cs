@@ -54,7 +54,15 @@ internal static partial class SnippetSource
                     throw new InvalidOperationException($"{DocsPaths.Relative(file)}:{i + 1}: region '{name}' has no #endregion.");
                 }
 
-                if (!regions.TryAdd(name, new SnippetRegion(name, DocsPaths.Relative(file), i + 1, Dedent(lines[(i + 1)..end]))))
+                // What the reader sees: the using lines the region needs (so a copied snippet compiles), then the code.
+                var usings = end > i + 1 ? SnippetUsings.For(file, i + 2, end) : [];
+                string code = Dedent(lines[(i + 1)..end]);
+                if (usings.Count > 0)
+                {
+                    code = string.Join('\n', usings.Select(u => $"using {u};")) + "\n\n" + code;
+                }
+
+                if (!regions.TryAdd(name, new SnippetRegion(name, DocsPaths.Relative(file), i + 1, code)))
                 {
                     throw new InvalidOperationException($"{DocsPaths.Relative(file)}:{i + 1}: region '{name}' is defined twice (also in {regions[name].File}:{regions[name].Line}).");
                 }

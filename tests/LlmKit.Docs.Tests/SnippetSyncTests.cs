@@ -27,6 +27,14 @@ public sealed class SnippetSyncTests
     }
 
     [Fact]
+    public void The_snippet_code_binds_so_the_using_lines_shown_with_each_snippet_are_complete()
+    {
+        // An unbound name would silently drop its namespace from the using lines the docs show.
+        var errors = SnippetUsings.BindingErrors().Select(d => d.ToString()).ToList();
+        Assert.True(errors.Count == 0, string.Join('\n', errors));
+    }
+
+    [Fact]
     public void Every_marker_is_followed_by_a_csharp_block()
     {
         var bad = DocsPaths.MarkdownFiles().SelectMany(SnippetSource.Blocks)
