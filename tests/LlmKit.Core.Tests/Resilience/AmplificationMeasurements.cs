@@ -30,7 +30,7 @@ public sealed class AmplificationMeasurements(ITestOutputHelper output)
         var naive = await MeasureNaiveOutageAsync();
 
         output.WriteLine($"Total outage (every attempt 503 Overloaded), {Requests} logical requests at 10/s virtual time:");
-        output.WriteLine($"  default LlmKit policy (3 retries, full jitter, 10% budget, breaker) : {withBreaker:0.000} upstream attempts per request");
+        output.WriteLine($"  default LlmKit policy (3 retries, full jitter, retry budget, breaker)  : {withBreaker:0.000} upstream attempts per request");
         output.WriteLine($"  LlmKit policy with the circuit breaker off (retry budget alone)      : {budgetOnly:0.000} upstream attempts per request");
         output.WriteLine($"  naive Polly retry (3 retries, exponential backoff with jitter)      : {naive:0.000} upstream attempts per request");
         output.WriteLine($"  amplification ratio naive / default = {naive / withBreaker:0.0}x; naive / budget-only = {naive / budgetOnly:0.0}x");
@@ -54,6 +54,55 @@ public sealed class AmplificationMeasurements(ITestOutputHelper output)
         Assert.True(plain.P99 >= TimeSpan.FromSeconds(10));
         Assert.True(hedged.P99 <= TimeSpan.FromSeconds(3), $"hedged p99 was {hedged.P99}");
         Assert.True(hedged.AttemptsPerRequest <= 1.1);
+    }
+
+    [Fact]
+    public async Task In_a_burst_of_500_calls_into_a_quiet_app_with_10_percent_503s_every_transient_failure_is_retried()
+    {
+        // Issue 22's probe: a token-bucket retry budget that had emptied in a quiet process let 30 of 40 failures reach
+        // the caller. The windowed budget (a floor of retries per second plus a share of recent calls) must retry
+        // every one of them, seeded so the count of failed attempts is the same on every run.
+        const int burst = 500;
+        var time = new FakeTimeProvider();
+        var failures = new Random(2026);
+        int failedAttempts = 0;
+        var model = new ScriptedChatClient(time).RespondToEveryRequest(_ =>
+        {
+            lock (failures)
+            {
+                if (failures.NextDouble() < 0.10)
+                {
+                    failedAttempts++;
+                    return ScriptedTurn.FromError(LlmErrorKind.Overloaded, statusCode: 503);
+                }
+            }
+
+            return ScriptedTurn.FromText("ok");
+        });
+        var jitter = new Random(42);
+        var options = new ResilienceOptions { Randomizer = () => { lock (jitter) { return jitter.NextDouble(); } } };
+        using var services = new ServiceCollection().AddSingleton<TimeProvider>(time).BuildServiceProvider();
+        using var client = new ResilienceChatClient(model, options, services, "burst");
+        int reachedCaller = 0;
+
+        await RunArrivalsAsync(time, async () =>
+        {
+            try
+            {
+                await client.GetResponseAsync("hi");
+            }
+            catch (LlmException)
+            {
+                Interlocked.Increment(ref reachedCaller);
+            }
+        }, burst, TimeSpan.Zero);
+
+        output.WriteLine($"Burst of {burst} calls at once, each attempt 503 with probability 10% (seeded): {failedAttempts} failed attempts, " +
+                         $"{model.Requests.Count - burst} retries, {reachedCaller} failures reached the caller, " +
+                         $"{model.Requests.Count / (double)burst:0.000} attempts per request.");
+        Assert.True(failedAttempts >= 40, $"the seeded script should fail about 50 attempts, it failed {failedAttempts}");
+        Assert.Equal(0, reachedCaller);
+        Assert.Equal(burst + failedAttempts, model.Requests.Count);
     }
 
     private static async Task<double> MeasureOutageAsync(Action<ResilienceOptions> configure)
@@ -139,20 +188,22 @@ public sealed class AmplificationMeasurements(ITestOutputHelper output)
     }
 
     /// <summary>Starts one logical request every <see cref="Arrival"/> of virtual time and drives time until all end.</summary>
-    private static async Task RunArrivalsAsync(FakeTimeProvider time, Func<Task> request)
+    private static Task RunArrivalsAsync(FakeTimeProvider time, Func<Task> request) => RunArrivalsAsync(time, request, Requests, Arrival);
+
+    private static async Task RunArrivalsAsync(FakeTimeProvider time, Func<Task> request, int requests, TimeSpan arrival)
     {
-        var running = new List<Task>(Requests);
+        var running = new List<Task>(requests);
         var start = time.GetUtcNow();
         int started = 0;
         for (int step = 0; step < 1_000_000; step++)
         {
-            while (started < Requests && time.GetUtcNow() - start >= Arrival * started)
+            while (started < requests && time.GetUtcNow() - start >= arrival * started)
             {
                 running.Add(Task.Run(request));
                 started++;
             }
 
-            if (started == Requests && running.TrueForAll(t => t.IsCompleted))
+            if (started == requests && running.TrueForAll(t => t.IsCompleted))
             {
                 break;
             }
