@@ -16,8 +16,9 @@ internal readonly record struct QueryTerm(string Lexeme, int QueryCount, long Ch
 /// <remarks>
 /// MaxScore, in SQL: the terms are ordered rarest first and the first pass matches only a prefix of them (the
 /// "essential" terms, holding at most a budget of chunks together) while still scoring every term. A chunk holding
-/// none of the essential terms scores at most the sum of the others' weights divided by log2(1 + the shortest chunk's
-/// length); when the first pass's k-th score is above that bound, no chunk it missed can enter the top k.
+/// none of the essential terms scores at most the sum of the others' weights times the most one term can give in the
+/// shortest stored chunk (<see cref="MaxNormalizedRank"/>); when the first pass's k-th score is above that bound, no
+/// chunk it missed can enter the top k.
 /// </remarks>
 internal sealed class KeywordQueryPlan
 {
@@ -76,8 +77,25 @@ internal sealed class KeywordQueryPlan
         }
 
         // Inflated a little so float rounding in ts_rank (real) can never make the bound too small.
-        double bound = (rest / Math.Log2(1 + Math.Max(1, shortestChunk)) * 1.0001) + 1e-9;
+        double bound = (rest * MaxNormalizedRank(Math.Max(1, shortestChunk)) * 1.0001) + 1e-9;
         return new KeywordQueryPlan(terms, essential, bound);
+    }
+
+    /// <summary>
+    /// The most <c>ts_rank(search, lexeme, 1) / 0.1</c> reaches in a chunk of <paramref name="length"/> positions or more.
+    /// ts_rank sums 1/j² over the lexeme's first occurrences (at most 256 are stored) and divides by π²/6, so with at most
+    /// <c>length</c> occurrences it is at most H(length)/(π²/6), then divided by log2(1 + length); that product falls as
+    /// the length grows, so the shortest chunk bounds every chunk.
+    /// </summary>
+    public static double MaxNormalizedRank(int length)
+    {
+        double occurrences = 0;
+        for (int j = 1; j <= Math.Min(length, 256); j++)
+        {
+            occurrences += 1.0 / ((double)j * j);
+        }
+
+        return occurrences / 1.64493406685 / Math.Log2(1 + length);
     }
 
     /// <summary>Lucene's BM25 idf, as <see cref="Keyword.Bm25Index"/> uses: ln(1 + (N − df + 0.5) / (df + 0.5)), never negative.</summary>

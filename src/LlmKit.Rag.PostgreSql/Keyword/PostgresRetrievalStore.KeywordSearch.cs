@@ -13,6 +13,8 @@ namespace LlmKit.Rag.PostgreSql;
 /// </content>
 public sealed partial class PostgresRetrievalStore
 {
+    private long _prunedKeywordSearches;
+
     private const string QueryTermsSql = """
         SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1), coalesce(t.chunk_count, 0),
                (SELECT chunk_count FROM llmkit.retrieval_corpus),
@@ -44,12 +46,16 @@ public sealed partial class PostgresRetrievalStore
             var first = await RankAsync(connection, plan, plan.EssentialCount, top, filter, cancellationToken).ConfigureAwait(false);
             if (first.Count == top && first[^1].Score > plan.NonEssentialBound)
             {
+                Interlocked.Increment(ref _prunedKeywordSearches);
                 return ToHits(first);
             }
         }
 
         return ToHits(await RankAsync(connection, plan, plan.Terms.Count, top, filter, cancellationToken).ConfigureAwait(false));
     }
+
+    /// <summary>Gets how many keyword searches the pruned first pass answered alone (for tests and diagnostics).</summary>
+    internal long PrunedKeywordSearches => Interlocked.Read(ref _prunedKeywordSearches);
 
     private async Task<KeywordQueryPlan> PlanAsync(NpgsqlConnection connection, string query, CancellationToken cancellationToken)
     {
