@@ -31,10 +31,12 @@ public sealed partial class PostgresRetrievalStore
         """;
 
     private const string CountTermsSql = """
-        INSERT INTO llmkit.retrieval_terms (lexeme, chunk_count)
-        SELECT u.lexeme, count(*)::integer FROM llmkit.retrieval_chunks AS c, unnest(c.search) AS u
+        INSERT INTO llmkit.retrieval_terms (lexeme, chunk_count, max_rank)
+        SELECT u.lexeme, count(*)::integer, max(llmkit.retrieval_rank_bound(coalesce(array_length(u.positions, 1), 1), c.token_count))
+        FROM llmkit.retrieval_chunks AS c, unnest(c.search) AS u
         WHERE c.document_id = ANY($1) GROUP BY u.lexeme
-        ON CONFLICT (lexeme) DO UPDATE SET chunk_count = llmkit.retrieval_terms.chunk_count + excluded.chunk_count
+        ON CONFLICT (lexeme) DO UPDATE SET chunk_count = llmkit.retrieval_terms.chunk_count + excluded.chunk_count,
+                                           max_rank = greatest(llmkit.retrieval_terms.max_rank, excluded.max_rank)
         """;
 
     /// <inheritdoc />

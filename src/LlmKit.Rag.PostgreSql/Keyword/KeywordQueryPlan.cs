@@ -1,11 +1,16 @@
 namespace LlmKit.Rag.PostgreSql;
 
-/// <summary>One query lexeme: how often the query says it, how many chunks hold it, and its weight.</summary>
+/// <summary>One query lexeme: how often the query says it, how many chunks hold it, its weight and its bound.</summary>
 /// <param name="Lexeme">The lexeme, as PostgreSQL's text search configuration produced it.</param>
 /// <param name="QueryCount">How many times the query holds it.</param>
 /// <param name="ChunkCount">How many stored chunks hold it (its document frequency).</param>
-/// <param name="Weight">Query count × idf: the most one chunk can score from it, before length normalization.</param>
-internal readonly record struct QueryTerm(string Lexeme, int QueryCount, long ChunkCount, double Weight);
+/// <param name="Weight">Query count × idf: what one chunk scores per unit of normalized rank.</param>
+/// <param name="MaxRank">The most its normalized rank has been in any chunk (an upper bound kept by ingestion).</param>
+internal readonly record struct QueryTerm(string Lexeme, int QueryCount, long ChunkCount, double Weight, double MaxRank)
+{
+    /// <summary>Gets the most this term adds to any chunk's score.</summary>
+    public double Bound => Weight * MaxRank;
+}
 
 /// <summary>
 /// How a keyword query is scored and pruned. Each term scores <c>Weight × ts_rank(search, term, 1) / 0.1</c>:
@@ -14,22 +19,28 @@ internal readonly record struct QueryTerm(string Lexeme, int QueryCount, long Ch
 /// full-text search alone does not have.
 /// </summary>
 /// <remarks>
-/// MaxScore, in SQL: the terms are ordered rarest first and the first pass matches only a prefix of them (the
-/// "essential" terms, holding at most a budget of chunks together) while still scoring every term. A chunk holding
-/// none of the essential terms scores at most the sum of the others' weights times the most one term can give in the
-/// shortest stored chunk (<see cref="MaxNormalizedRank"/>); when the first pass's k-th score is above that bound, no
-/// chunk it missed can enter the top k.
+/// MaxScore, in SQL. Terms are ordered rarest first. The first pass matches only a prefix of them (the essential
+/// terms, holding at most a budget of chunks together) while scoring every term; its k-th score is a threshold. A chunk
+/// that holds only terms of a suffix scores at most the sum of their bounds, so the second pass matches just the terms
+/// between the prefix and the longest suffix whose bounds sum below the threshold (and skips chunks the first pass
+/// ranked). When that middle is empty, the first pass was already exact.
 /// </remarks>
 internal sealed class KeywordQueryPlan
 {
     // ts_rank's largest value for one lexeme (its default weight for unlabelled positions); scores are divided by it.
     public const double MaxTermRank = 0.1;
 
-    private KeywordQueryPlan(IReadOnlyList<QueryTerm> terms, int essential, double bound)
+    private readonly double[] _suffixBounds;
+
+    private KeywordQueryPlan(IReadOnlyList<QueryTerm> terms, int essential)
     {
         Terms = terms;
         EssentialCount = essential;
-        NonEssentialBound = bound;
+        _suffixBounds = new double[terms.Count + 1];
+        for (int i = terms.Count - 1; i >= 0; i--)
+        {
+            _suffixBounds[i] = _suffixBounds[i + 1] + terms[i].Bound;
+        }
     }
 
     /// <summary>Gets the terms that occur in the corpus, rarest (highest idf) first.</summary>
@@ -38,22 +49,18 @@ internal sealed class KeywordQueryPlan
     /// <summary>Gets how many leading <see cref="Terms"/> the first pass matches on.</summary>
     public int EssentialCount { get; }
 
-    /// <summary>Gets the most a chunk holding none of the essential terms can score.</summary>
-    public double NonEssentialBound { get; }
-
     /// <summary>Gets whether a first pass over the essential terms can save work (some terms are left out of it).</summary>
     public bool CanPrune => EssentialCount < Terms.Count;
 
     /// <summary>Builds the plan from the query's lexemes and the corpus statistics.</summary>
-    /// <param name="lexemes">Each query lexeme with its count in the query and in the corpus.</param>
+    /// <param name="lexemes">Each query lexeme with its count in the query and in the corpus, and its rank bound.</param>
     /// <param name="corpusChunks">The number of stored chunks.</param>
-    /// <param name="shortestChunk">The fewest positions any stored chunk has.</param>
     /// <param name="firstPassChunks">The budget of the first pass, in matching chunks.</param>
-    public static KeywordQueryPlan Create(IEnumerable<(string Lexeme, int QueryCount, long ChunkCount)> lexemes, long corpusChunks, int shortestChunk, int firstPassChunks)
+    public static KeywordQueryPlan Create(IEnumerable<(string Lexeme, int QueryCount, long ChunkCount, double MaxRank)> lexemes, long corpusChunks, int firstPassChunks)
     {
         var terms = lexemes
             .Where(l => l.ChunkCount > 0)
-            .Select(l => new QueryTerm(l.Lexeme, l.QueryCount, l.ChunkCount, l.QueryCount * Idf(corpusChunks, l.ChunkCount)))
+            .Select(l => new QueryTerm(l.Lexeme, l.QueryCount, l.ChunkCount, l.QueryCount * Idf(corpusChunks, l.ChunkCount), l.MaxRank))
             .OrderBy(t => t.ChunkCount).ThenBy(t => t.Lexeme, StringComparer.Ordinal)
             .ToList();
 
@@ -65,37 +72,34 @@ internal sealed class KeywordQueryPlan
             essential++;
         }
 
-        if (firstPassChunks == 0 || matched > firstPassChunks)
+        // A first pass is worth it only when it reads well under half of what the full pass would.
+        long all = terms.Sum(t => t.ChunkCount);
+        if (firstPassChunks == 0 || matched > firstPassChunks || 2 * matched > all)
         {
-            essential = terms.Count; // the rarest term alone exceeds the budget: go straight to the full pass
+            essential = terms.Count;
         }
 
-        double rest = 0;
-        for (int i = essential; i < terms.Count; i++)
-        {
-            rest += terms[i].Weight;
-        }
-
-        // Inflated a little so float rounding in ts_rank (real) can never make the bound too small.
-        double bound = (rest * MaxNormalizedRank(Math.Max(1, shortestChunk)) * 1.0001) + 1e-9;
-        return new KeywordQueryPlan(terms, essential, bound);
+        return new KeywordQueryPlan(terms, essential);
     }
 
     /// <summary>
-    /// The most <c>ts_rank(search, lexeme, 1) / 0.1</c> reaches in a chunk of <paramref name="length"/> positions or more.
-    /// ts_rank sums 1/j² over the lexeme's first occurrences (at most 256 are stored) and divides by π²/6, so with at most
-    /// <c>length</c> occurrences it is at most H(length)/(π²/6), then divided by log2(1 + length); that product falls as
-    /// the length grows, so the shortest chunk bounds every chunk.
+    /// Returns where the terms that can still matter end, once some chunk set holds k scores at or above
+    /// <paramref name="threshold"/>: every term from the returned index on can be left out of matching, since a chunk
+    /// holding only those scores below the threshold.
     /// </summary>
-    public static double MaxNormalizedRank(int length)
+    /// <param name="threshold">The k-th score found so far (0 when fewer than k were found).</param>
+    /// <returns>An index from <see cref="EssentialCount"/> to the number of terms.</returns>
+    public int ReachableEnd(double threshold)
     {
-        double occurrences = 0;
-        for (int j = 1; j <= Math.Min(length, 256); j++)
+        int end = EssentialCount;
+
+        // Inflated a little so float rounding in ts_rank (real) can never make a bound too small.
+        while (end < Terms.Count && (_suffixBounds[end] * 1.0001) + 1e-9 >= threshold)
         {
-            occurrences += 1.0 / ((double)j * j);
+            end++;
         }
 
-        return occurrences / 1.64493406685 / Math.Log2(1 + length);
+        return end;
     }
 
     /// <summary>Lucene's BM25 idf, as <see cref="Keyword.Bm25Index"/> uses: ln(1 + (N − df + 0.5) / (df + 0.5)), never negative.</summary>

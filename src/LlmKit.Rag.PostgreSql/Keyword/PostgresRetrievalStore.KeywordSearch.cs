@@ -9,16 +9,15 @@ namespace LlmKit.Rag.PostgreSql;
 /// <content>
 /// Keyword search: the query's lexemes (PostgreSQL's parser, stemmer and stop list) weighted by idf from the lexeme
 /// counts, any of them matching, ranked in SQL with the metadata filter applied first; a pruned first pass saves the full
-/// pass when it can prove its top k (see <see cref="KeywordQueryPlan"/>).
+/// pass when it can prove its top k, or narrows the second to the terms that can still matter (see <see cref="KeywordQueryPlan"/>).
 /// </content>
 public sealed partial class PostgresRetrievalStore
 {
     private long _prunedKeywordSearches;
 
     private const string QueryTermsSql = """
-        SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1), coalesce(t.chunk_count, 0),
-               (SELECT chunk_count FROM llmkit.retrieval_corpus),
-               coalesce((SELECT min(token_count) FROM llmkit.retrieval_chunks), 1)
+        SELECT u.lexeme, coalesce(array_length(u.positions, 1), 1), coalesce(t.chunk_count, 0), coalesce(t.max_rank, 0),
+               (SELECT chunk_count FROM llmkit.retrieval_corpus)
         FROM unnest(to_tsvector($1::regconfig, $2)) AS u LEFT JOIN llmkit.retrieval_terms AS t USING (lexeme)
         """;
 
@@ -41,20 +40,30 @@ public sealed partial class PostgresRetrievalStore
             return [];
         }
 
-        if (plan.CanPrune)
+        if (!plan.CanPrune)
         {
-            var first = await RankAsync(connection, plan, plan.EssentialCount, top, filter, cancellationToken).ConfigureAwait(false);
-            if (first.Count == top && first[^1].Score > plan.NonEssentialBound)
-            {
-                Interlocked.Increment(ref _prunedKeywordSearches);
-                return ToHits(first);
-            }
+            return ToHits(await RankAsync(connection, plan, 0, plan.Terms.Count, 0, top, filter, cancellationToken).ConfigureAwait(false), top);
         }
 
-        return ToHits(await RankAsync(connection, plan, plan.Terms.Count, top, filter, cancellationToken).ConfigureAwait(false));
+        // First pass: the rare terms. Its k-th score tells which common terms can no longer lift a chunk into the top k.
+        var first = await RankAsync(connection, plan, 0, plan.EssentialCount, 0, top, filter, cancellationToken).ConfigureAwait(false);
+        int end = plan.ReachableEnd(first.Count == top ? first[^1].Score : 0);
+        if (end < plan.Terms.Count)
+        {
+            Interlocked.Increment(ref _prunedKeywordSearches);
+        }
+
+        if (end == plan.EssentialCount)
+        {
+            return ToHits(first, top);
+        }
+
+        // Second pass: chunks holding a middle term but none of the rare ones (those were all ranked already).
+        var second = await RankAsync(connection, plan, plan.EssentialCount, end, plan.EssentialCount, top, filter, cancellationToken).ConfigureAwait(false);
+        return ToHits([.. first, .. second], top);
     }
 
-    /// <summary>Gets how many keyword searches the pruned first pass answered alone (for tests and diagnostics).</summary>
+    /// <summary>Gets how many keyword searches skipped the chunks of at least one query term (for tests and diagnostics).</summary>
     internal long PrunedKeywordSearches => Interlocked.Read(ref _prunedKeywordSearches);
 
     private async Task<KeywordQueryPlan> PlanAsync(NpgsqlConnection connection, string query, CancellationToken cancellationToken)
@@ -67,23 +76,22 @@ public sealed partial class PostgresRetrievalStore
                 new() { Value = query, NpgsqlDbType = NpgsqlDbType.Text },
             },
         };
-        var lexemes = new List<(string, int, long)>();
+        var lexemes = new List<(string, int, long, double)>();
         long corpus = 0;
-        int shortest = 1;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            lexemes.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2)));
-            corpus = reader.GetInt64(3);
-            shortest = reader.GetInt32(4);
+            lexemes.Add((reader.GetString(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetDouble(3)));
+            corpus = reader.GetInt64(4);
         }
 
-        return KeywordQueryPlan.Create(lexemes, corpus, shortest, _options.KeywordFirstPassChunks);
+        return KeywordQueryPlan.Create(lexemes, corpus, _options.KeywordFirstPassChunks);
     }
 
-    // Scores every term of the plan; matches chunks holding any of the first `matchTerms` terms.
-    private static async Task<List<(string Id, double Score)>> RankAsync(
-        NpgsqlConnection connection, KeywordQueryPlan plan, int matchTerms, int top, MetadataFilter? filter, CancellationToken cancellationToken)
+    // Scores every term of the plan; matches chunks holding any of the terms [matchFrom, matchTo) and none of the
+    // terms before excludeTo (chunks an earlier pass ranked).
+    private static async Task<List<(string Id, double Score, long Seq)>> RankAsync(
+        NpgsqlConnection connection, KeywordQueryPlan plan, int matchFrom, int matchTo, int excludeTo, int top, MetadataFilter? filter, CancellationToken cancellationToken)
     {
         var parameters = new List<NpgsqlParameter>();
         var score = new StringBuilder();
@@ -94,23 +102,33 @@ public sealed partial class PostgresRetrievalStore
             score.Append(score.Length == 0 ? string.Empty : " + ").Append(CultureInfo.InvariantCulture, $"{weight} * ts_rank(search, {lexeme}::tsquery, 1)");
         }
 
-        string match = MetadataFilterSql.Add(parameters, string.Join(" | ", plan.Terms.Take(matchTerms).Select(t => KeywordQueryPlan.Literal(t.Lexeme))), NpgsqlDbType.Text);
+        string match = MetadataFilterSql.Add(parameters, AnyOf(plan, matchFrom, matchTo), NpgsqlDbType.Text);
         var sql = new StringBuilder()
-            .Append(CultureInfo.InvariantCulture, $"SELECT chunk_id, ({score})::float8 AS score FROM llmkit.retrieval_chunks WHERE search @@ {match}::tsquery");
+            .Append(CultureInfo.InvariantCulture, $"SELECT chunk_id, ({score})::float8 AS score, seq FROM llmkit.retrieval_chunks WHERE search @@ {match}::tsquery");
+        if (excludeTo > 0)
+        {
+            sql.Append(" AND NOT search @@ ").Append(MetadataFilterSql.Add(parameters, AnyOf(plan, 0, excludeTo), NpgsqlDbType.Text)).Append("::tsquery");
+        }
+
         MetadataFilterSql.AppendConditions(sql, parameters, filter);
         sql.Append(" ORDER BY score DESC, seq LIMIT ").Append(MetadataFilterSql.Add(parameters, top, NpgsqlDbType.Integer));
 
         await using var command = new NpgsqlCommand(sql.ToString(), connection);
         command.Parameters.AddRange(parameters.ToArray());
-        var ranked = new List<(string, double)>(top);
+        var ranked = new List<(string, double, long)>(top);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            ranked.Add((reader.GetString(0), reader.GetDouble(1)));
+            ranked.Add((reader.GetString(0), reader.GetDouble(1), reader.GetInt64(2)));
         }
 
         return ranked;
     }
 
-    private static SearchHit[] ToHits(List<(string Id, double Score)> ranked) => ranked.Select(r => new SearchHit(r.Id, (float)r.Score)).ToArray();
+    private static string AnyOf(KeywordQueryPlan plan, int from, int to) =>
+        string.Join(" | ", plan.Terms.Skip(from).Take(to - from).Select(t => KeywordQueryPlan.Literal(t.Lexeme)));
+
+    // Best first; equal scores in write order, as one SQL ORDER BY would have put them.
+    private static SearchHit[] ToHits(List<(string Id, double Score, long Seq)> ranked, int top) =>
+        ranked.OrderByDescending(r => r.Score).ThenBy(r => r.Seq).Take(top).Select(r => new SearchHit(r.Id, (float)r.Score)).ToArray();
 }

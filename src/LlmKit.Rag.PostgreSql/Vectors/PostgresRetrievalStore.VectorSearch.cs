@@ -37,7 +37,8 @@ public sealed partial class PostgresRetrievalStore
         return hits.Count == top ? hits : await ExactSearchAsync(connection, vector, top, filter, cancellationToken).ConfigureAwait(false);
     }
 
-    // The settings are transaction-local, so they never leak into the pool's other users of the connection.
+    // The settings are transaction-local, so they never leak to the pool's other users of the connection; the whole
+    // transaction goes in one round trip.
     private async Task<List<SearchHit>> IndexSearchAsync(NpgsqlConnection connection, float[] query, int top, MetadataFilter? filter, CancellationToken cancellationToken)
     {
         var parameters = new List<NpgsqlParameter>();
@@ -47,26 +48,26 @@ public sealed partial class PostgresRetrievalStore
         MetadataFilterSql.AppendConditions(sql, parameters, filter);
         sql.Append(CultureInfo.InvariantCulture, $" ORDER BY embedding <=> {vector} LIMIT ").Append(MetadataFilterSql.Add(parameters, top, NpgsqlDbType.Integer));
 
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-        await using var batch = new NpgsqlBatch(connection, transaction);
-        var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'strict_order', true)");
-        settings.Parameters.Add(new NpgsqlParameter { Value = Math.Max(_options.HnswEfSearch, top).ToString(CultureInfo.InvariantCulture), NpgsqlDbType = NpgsqlDbType.Text });
-        batch.BatchCommands.Add(settings);
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand(string.Create(CultureInfo.InvariantCulture, $"SET LOCAL hnsw.ef_search = {Math.Max(_options.HnswEfSearch, top)}")));
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("SET LOCAL hnsw.iterative_scan = strict_order"));
         var search = new NpgsqlBatchCommand(sql.ToString());
         search.Parameters.AddRange(parameters.ToArray());
         batch.BatchCommands.Add(search);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
 
         var hits = new List<SearchHit>(top);
-        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        do
         {
-            await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (reader.FieldCount == 2 && await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
                 hits.Add(new SearchHit(reader.GetString(0), (float)reader.GetDouble(1)));
             }
         }
+        while (await reader.NextResultAsync(cancellationToken).ConfigureAwait(false));
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return hits;
     }
 

@@ -58,17 +58,24 @@ CREATE INDEX retrieval_chunks_document ON llmkit.retrieval_chunks (document_id);
 -- Metadata filters applied before ranking: a selective tenant, access level or date range is found without a scan.
 CREATE INDEX retrieval_chunks_tenant ON llmkit.retrieval_chunks (tenant, access_level);
 CREATE INDEX retrieval_chunks_date ON llmkit.retrieval_chunks (date);
--- The shortest chunk bounds what a keyword match can score (the keyword search's pruned first pass).
-CREATE INDEX retrieval_chunks_token_count ON llmkit.retrieval_chunks (token_count);
-
--- How many chunks hold each lexeme (the df of the idf); kept in step by every ingestion commit.
+-- How many chunks hold each lexeme (the df of the idf), and the most ts_rank(search, lexeme, 1) / 0.1 can be in any
+-- chunk that held it (max_rank: an upper bound, never lowered by deletes), which lets keyword search skip chunks that
+-- cannot reach the top k. Kept in step by every ingestion commit.
 CREATE TABLE llmkit.retrieval_terms (
-    lexeme      text    PRIMARY KEY,
-    chunk_count integer NOT NULL
+    lexeme      text             PRIMARY KEY,
+    chunk_count integer          NOT NULL,
+    max_rank    double precision NOT NULL
 );
-COMMENT ON TABLE llmkit.retrieval_terms IS 'LlmKit retrieval: the number of chunks holding each lexeme, for idf.';
+COMMENT ON TABLE llmkit.retrieval_terms IS 'LlmKit retrieval: per lexeme, the number of chunks holding it (idf) and a bound on its rank.';
 
 -- The number of positions in a tsvector (a lexeme stored without positions counts once), as ts_rank counts length.
 CREATE FUNCTION llmkit.retrieval_token_count(document tsvector) RETURNS integer
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     AS $$ SELECT coalesce(sum(coalesce(array_length(positions, 1), 1)), 0)::integer FROM unnest(document) $$;
+
+-- An upper bound on ts_rank(search, lexeme, 1) / 0.1 for a lexeme with `occurrences` positions in a chunk of `tokens`
+-- positions. ts_rank sums 1/j² over the first (at most 256) occurrences and divides by π²/6, then by log2(1 + length);
+-- the sum is below π²/6 − 1/(n + 1).
+CREATE FUNCTION llmkit.retrieval_rank_bound(occurrences integer, tokens integer) RETURNS double precision
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT (1 - 1 / ((least(occurrences, 256) + 1) * 1.64493406685::double precision)) / (ln(greatest(tokens, 1) + 1.0::double precision) / ln(2.0::double precision)) $$;
