@@ -214,7 +214,7 @@ internal static class PostgresRetrieval
         }
 
         Console.WriteLine($"| ingestion (chunks/s, hashing embedding included) | in-process {localRate:F0} | PostgreSQL {pgRate:F0} | ratio {localRate / pgRate:F1}x |");
-        Console.WriteLine($"keyword searches answered by the pruned first pass alone: {store.PrunedKeywordSearches - prunedBefore} of {keywordSearches}; " +
+        Console.WriteLine($"keyword searches that skipped the chunks of at least one query term (pruned passes): {store.PrunedKeywordSearches - prunedBefore} of {keywordSearches}; " +
             $"database size {await ScalarAsync(database.DataSource, "SELECT pg_size_pretty(pg_database_size(current_database()))")}; load average {Machine.LoadAverage()}");
     }
 
