@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using LlmKit.Embeddings.Onnx;
 using LlmKit.Rag.Embeddings;
 using LlmKit.Rag.Evaluation;
@@ -39,36 +38,9 @@ internal static class HybridQuality
 
         using var minilm = new OnnxEmbeddingGenerator(new OnnxEmbeddingGeneratorOptions { ModelDirectory = MiniLmModel.Directory, IntraOpThreads = 1 });
         using var minilmIndex = new VectorIndex(minilm.Dimensions);
-        string cache = Path.Combine(Path.GetTempPath(), "llmkit-bench-cache", "cranfield-minilm-v1.bin");
-        if (!LoadCache(cache, docs, minilmIndex, minilm.Dimensions))
+        foreach (var (id, vector) in await CranfieldMiniLmVectors.GetAsync(minilm, docs))
         {
-            // Throughput: a 200-document sample timed alone (the whole corpus is then embedded for quality).
-            var sample = docs.Take(200).Select(d => d.Text).ToList();
-            await minilm.GenerateAsync(sample.Take(8));
-            var sw = Stopwatch.StartNew();
-            await minilm.GenerateAsync(sample);
-            double rate = sample.Count / sw.Elapsed.TotalSeconds;
-            Console.WriteLine($"ONNX embedder (all-MiniLM-L6-v2, 1 intra-op thread, batches of 32 sorted by length): {rate:F1} documents/s on 200 Cranfield documents (mean {sample.Average(t => minilm.CountTokens(t)):F0} tokens); load average {Load()}");
-            var vectors = await minilm.GenerateAsync(docs.Select(d => d.Text).ToList());
-            Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
-            using (var writer = new BinaryWriter(File.Create(cache)))
-            {
-                writer.Write(docs.Count);
-                for (int i = 0; i < docs.Count; i++)
-                {
-                    writer.Write(docs[i].Id);
-                    foreach (float v in vectors[i].Vector.Span)
-                    {
-                        writer.Write(v);
-                    }
-                }
-            }
-
-            LoadCache(cache, docs, minilmIndex, minilm.Dimensions);
-        }
-        else
-        {
-            Console.WriteLine($"(MiniLM document vectors from the cache {cache}; delete it to re-measure documents/s)");
+            minilmIndex.Upsert(id, vector);
         }
 
         var rows = new List<(string Name, EvaluationReport Report)>
@@ -108,33 +80,4 @@ internal static class HybridQuality
     private static EvaluationReport Evaluate(EvaluationCollection collection, Func<string, Task<IReadOnlyList<string>>> search) =>
         RetrievalEvaluator.EvaluateAsync(collection.Queries, collection.Qrels, (string q, CancellationToken _) => search(q), [10, 100]).GetAwaiter().GetResult();
 
-    private static bool LoadCache(string path, List<(string Id, string Text)> docs, VectorIndex index, int dimensions)
-    {
-        if (!File.Exists(path))
-        {
-            return false;
-        }
-
-        using var reader = new BinaryReader(File.OpenRead(path));
-        if (reader.ReadInt32() != docs.Count)
-        {
-            return false;
-        }
-
-        var vector = new float[dimensions];
-        for (int i = 0; i < docs.Count; i++)
-        {
-            string id = reader.ReadString();
-            for (int d = 0; d < dimensions; d++)
-            {
-                vector[d] = reader.ReadSingle();
-            }
-
-            index.Upsert(id, vector);
-        }
-
-        return true;
-    }
-
-    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

@@ -9,7 +9,8 @@ using LlmKit.Rag.Keyword;
 using LlmKit.Rag.Vectors;
 
 // Quality on Cranfield and speed on a seeded Zipf corpus, each side by side with SQLite FTS5 (Python's sqlite3) in
-// the same run. `dotnet run -c Release -- [quality|speed|all] [--docs N] [--queries N]`.
+// the same run. `dotnet run -c Release -- [quality|speed|all] [--docs N] [--queries N]`; `hybrid` (embedders on
+// Cranfield); `postgres [--chunks N]` (the PostgreSQL store against the in-process one: Cranfield quality, then N chunks).
 string mode = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "all";
 if (mode == "bdn")
 {
@@ -32,6 +33,11 @@ if (mode is "quality" or "all")
 if (mode is "hybrid" or "all")
 {
     await LlmKit.Benchmarks.Rag.HybridQuality.RunAsync();
+}
+
+if (mode is "postgres")
+{
+    await LlmKit.Benchmarks.Rag.PostgresRetrieval.RunAsync(IntArg("--chunks", 100_000));
 }
 
 if (mode is "chunkers")

@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 namespace LlmKit.Rag.Tests;
 
 /// <summary>A deterministic counter: every run of non-whitespace costs one token per started 4 characters; whitespace is free.</summary>
-internal sealed class WordPieceCounter : ITokenCounter
+public sealed class WordPieceCounter : ITokenCounter
 {
     public string EncodingName => "test-wordpiece";
 
@@ -32,7 +32,7 @@ internal sealed class WordPieceCounter : ITokenCounter
 }
 
 /// <summary>Wraps an embedding generator, counting calls and inputs, and failing on chosen calls.</summary>
-internal sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class CountingEmbeddingGenerator(IEmbeddingGenerator<string, Embedding<float>> inner) : IEmbeddingGenerator<string, Embedding<float>>
 {
     private int _calls;
     private int _inputs;

@@ -6,6 +6,7 @@ using LlmKit.Rag.Hybrid;
 using LlmKit.Rag.Ingestion;
 using LlmKit.Rag.Keyword;
 using LlmKit.Rag.Persistence;
+using LlmKit.Rag.Retrievers;
 using LlmKit.Rag.Vectors;
 using LlmKit.Tokens;
 using Microsoft.Extensions.AI;
@@ -32,6 +33,11 @@ public static class RetrievalLlmKitBuilderExtensions
     /// <c>LlmKit:Retrieval</c> (unknown keys rejected), then <paramref name="configure"/>, and are validated when the
     /// host starts.
     /// </summary>
+    /// <remarks>
+    /// The pipeline and the retriever are built on <see cref="IIngestionStore"/>, <see cref="IKeywordSearch"/>,
+    /// <see cref="IVectorSearch"/> and <see cref="IChunkSource"/>, registered here as the in-process indexes unless
+    /// already registered; a store package (<c>AddPostgreSqlRetrieval()</c>) replaces all four, in either order.
+    /// </remarks>
     /// <param name="builder">The LlmKit builder.</param>
     /// <param name="configure">Sets options.</param>
     /// <returns>The builder.</returns>
@@ -49,50 +55,54 @@ public static class RetrievalLlmKitBuilderExtensions
 
         // The embedder is resolved when first needed, not registered here, so AddRetrieval() and an embedder's own
         // registration (AddOnnxEmbeddings, AddOpenAIEmbeddings, AddSingleton) work in either order.
-        services.TryAddSingleton(sp => new RetrievalEmbedder(
-            sp.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
-            ?? new HashingEmbeddingGenerator(new HashingEmbeddingGeneratorOptions { Dimensions = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions ?? HashingEmbeddingConstants.DefaultDimensions })));
+        services.TryAddSingleton(ResolveEmbedder);
         services.TryAddSingleton<IChunker>(sp => new RecursiveChunker(
             sp.GetService<ITokenCounter>() ?? throw new InvalidOperationException("The default chunker needs an ITokenCounter: register LlmKit's tokenizer (or an estimator), or register your own IChunker."),
             new ChunkerOptions { MaxTokens = sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.ChunkMaxTokens }));
         services.TryAddSingleton(sp => new StoredRetrieval(LoadSnapshot(sp)));
         services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Keyword ?? new Bm25Index());
-        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Vectors ?? new VectorIndex(VectorDimensions(sp)));
+        services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Vectors ?? new VectorIndex(sp.GetRequiredService<RetrievalEmbedder>().Dimensions));
         services.TryAddSingleton(sp => sp.GetRequiredService<StoredRetrieval>().Loaded?.Chunks ?? new ChunkStore());
+        services.TryAddSingleton<IIngestionStore>(sp => new InProcessIngestionStore(
+            sp.GetRequiredService<Bm25Index>(),
+            sp.GetRequiredService<VectorIndex>(),
+            sp.GetRequiredService<ChunkStore>(),
+            sp.GetRequiredService<StoredRetrieval>().Loaded?.State));
+        services.TryAddSingleton<IKeywordSearch>(sp => new Bm25KeywordSearch(sp.GetRequiredService<Bm25Index>(), sp.GetRequiredService<ChunkStore>()));
+        services.TryAddSingleton<IVectorSearch>(sp => sp.GetRequiredService<VectorIndex>());
+        services.TryAddSingleton<IChunkSource>(sp => sp.GetRequiredService<ChunkStore>());
         services.TryAddSingleton(sp => new IngestionPipeline(
             sp.GetRequiredService<IChunker>(),
             sp.GetRequiredService<RetrievalEmbedder>().Generator,
-            sp.GetRequiredService<Bm25Index>(),
-            sp.GetRequiredService<VectorIndex>(),
-            sp.GetRequiredService<ChunkStore>(),
+            sp.GetRequiredService<IIngestionStore>(),
             sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Ingestion,
-            sp.GetService<ILogger<IngestionPipeline>>(),
-            sp.GetRequiredService<StoredRetrieval>().Loaded?.State));
+            sp.GetService<ILogger<IngestionPipeline>>()));
         services.TryAddSingleton(sp => new HybridRetriever(
-            sp.GetRequiredService<Bm25Index>(),
-            sp.GetRequiredService<VectorIndex>(),
+            sp.GetRequiredService<IKeywordSearch>(),
+            sp.GetRequiredService<IVectorSearch>(),
             sp.GetRequiredService<RetrievalEmbedder>().Generator,
             sp.GetRequiredService<IOptions<RetrievalOptions>>().Value.Hybrid,
-            sp.GetRequiredService<ChunkStore>(),
+            sp.GetRequiredService<IChunkSource>(),
             sp.GetService<IReranker>(),
             sp.GetService<ILogger<HybridRetriever>>()));
         return builder;
     }
 
-    // The index takes the embedder's reported size; a configured size must agree with it, so a mismatch fails at
+    // The stores take the embedder's reported size; a configured size must agree with it, so a mismatch fails at
     // start-up with both numbers instead of at the first upsert.
-    private static int VectorDimensions(IServiceProvider services)
+    private static RetrievalEmbedder ResolveEmbedder(IServiceProvider services)
     {
-        var embedder = services.GetRequiredService<RetrievalEmbedder>().Generator;
         int? configured = services.GetRequiredService<IOptions<RetrievalOptions>>().Value.Dimensions;
+        var embedder = services.GetService<IEmbeddingGenerator<string, Embedding<float>>>()
+            ?? new HashingEmbeddingGenerator(new HashingEmbeddingGeneratorOptions { Dimensions = configured ?? HashingEmbeddingConstants.DefaultDimensions });
         int? reported = embedder.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelDimensions;
         if (configured is { } c && reported is { } r && c != r)
         {
             throw new InvalidOperationException($"{ConfigurationSection}:Dimensions is {c}, but the registered embedding generator reports {r} dimensions; remove the setting or make them agree.");
         }
 
-        return configured ?? reported
-            ?? throw new InvalidOperationException($"The registered embedding generator does not report its dimensions; set {ConfigurationSection}:Dimensions.");
+        return new RetrievalEmbedder(embedder, configured ?? reported
+            ?? throw new InvalidOperationException($"The registered embedding generator does not report its dimensions; set {ConfigurationSection}:Dimensions."));
     }
 
     // With a SnapshotPath whose file exists, the indexes start from it; the embedder must be the one that made it.
@@ -104,12 +114,11 @@ public static class RetrievalLlmKitBuilderExtensions
             return null;
         }
 
-        var embedder = services.GetRequiredService<RetrievalEmbedder>().Generator;
-        var loaded = RetrievalSnapshot.Load(path, RetrievalSnapshot.EmbedderIdOf(embedder.GetService<EmbeddingGeneratorMetadata>()));
-        int dimensions = VectorDimensions(services);
-        return loaded.Vectors.Dimensions == dimensions
+        var embedder = services.GetRequiredService<RetrievalEmbedder>();
+        var loaded = RetrievalSnapshot.Load(path, embedder.Id);
+        return loaded.Vectors.Dimensions == embedder.Dimensions
             ? loaded
-            : throw new InvalidDataException($"'{path}' holds {loaded.Vectors.Dimensions}-dimension vectors; the vector index needs {dimensions}.");
+            : throw new InvalidDataException($"'{path}' holds {loaded.Vectors.Dimensions}-dimension vectors; the vector index needs {embedder.Dimensions}.");
     }
 
     private static bool Validate(RetrievalOptions options)
@@ -121,7 +130,4 @@ public static class RetrievalLlmKitBuilderExtensions
 
     /// <summary>The indexes loaded from <see cref="RetrievalOptions.SnapshotPath"/>, if any.</summary>
     private sealed record StoredRetrieval(LoadedRetrieval? Loaded);
-
-    /// <summary>The embedder retrieval uses: the application's, or the offline hashing one.</summary>
-    private sealed record RetrievalEmbedder(IEmbeddingGenerator<string, Embedding<float>> Generator);
 }

@@ -50,6 +50,26 @@ public sealed class FeatureStatistics
         }
     }
 
+    /// <summary>Adds every count of <paramref name="other"/> (same dimensions) to this one, atomically.</summary>
+    internal void Merge(FeatureStatistics other)
+    {
+        if (other._documentFrequency.Length != _documentFrequency.Length)
+        {
+            throw new ArgumentException($"The statistics have {other._documentFrequency.Length} features; these have {_documentFrequency.Length}.", nameof(other));
+        }
+
+        lock (other._gate)
+        lock (_gate)
+        {
+            for (int i = 0; i < _documentFrequency.Length; i++)
+            {
+                _documentFrequency[i] += other._documentFrequency[i];
+            }
+
+            _documents += other._documents;
+        }
+    }
+
     private void Update(ReadOnlySpan<float> vector, int delta)
     {
         if (vector.Length != _documentFrequency.Length)

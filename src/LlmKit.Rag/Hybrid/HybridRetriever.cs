@@ -25,7 +25,7 @@ public sealed class HybridRetriever
     private readonly IVectorSearch _vectors;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
     private readonly HybridRetrieverOptions _options;
-    private readonly ChunkStore? _chunks;
+    private readonly IChunkSource? _chunks;
     private readonly IReranker? _reranker;
     private readonly ILogger _logger;
 
@@ -60,16 +60,16 @@ public sealed class HybridRetriever
     /// <param name="vectors">The vector side.</param>
     /// <param name="embedder">Embeds queries; it must be the generator that embedded the indexed chunks.</param>
     /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
-    /// <param name="chunks">Chunk texts, to put text in results; required with a reranker.</param>
+    /// <param name="chunks">Chunk texts and metadata (a <see cref="ChunkStore"/> or the store outside the process), to put them in results; required with a reranker.</param>
     /// <param name="reranker">An optional reranker.</param>
     /// <param name="logger">A logger.</param>
-    /// <exception cref="ArgumentException">A reranker is given without a chunk store.</exception>
+    /// <exception cref="ArgumentException">A reranker is given without a chunk source.</exception>
     public HybridRetriever(
         IKeywordSearch keyword,
         IVectorSearch vectors,
         IEmbeddingGenerator<string, Embedding<float>> embedder,
         HybridRetrieverOptions? options = null,
-        ChunkStore? chunks = null,
+        IChunkSource? chunks = null,
         IReranker? reranker = null,
         ILogger<HybridRetriever>? logger = null)
     {
@@ -78,7 +78,7 @@ public sealed class HybridRetriever
         ArgumentNullException.ThrowIfNull(embedder);
         if (reranker is not null && chunks is null)
         {
-            throw new ArgumentException("A reranker needs the chunk texts: pass the ChunkStore the ingestion pipeline fills.", nameof(chunks));
+            throw new ArgumentException("A reranker needs the chunk texts: pass the ChunkStore the ingestion pipeline fills (or the store that holds the chunks).", nameof(chunks));
         }
 
         _keyword = keyword;
@@ -130,10 +130,15 @@ public sealed class HybridRetriever
             order = chosen.Concat(order.Where(id => !mmrRanks.ContainsKey(id))).ToList();
         }
 
+        // One read of texts and metadata for everything that can still reach the results (the rerank head included).
+        var stored = _chunks is null || order.Count == 0
+            ? null
+            : await _chunks.GetChunksAsync(order.Take(_reranker is null ? top : Math.Max(top, _options.RerankDepth)).ToList(), cancellationToken).ConfigureAwait(false);
+
         Dictionary<string, (int Rank, double Score)>? rerank = null;
         if (_reranker is not null && order.Count > 0)
         {
-            rerank = await RerankAsync(query, order, cancellationToken).ConfigureAwait(false);
+            rerank = await RerankAsync(query, order, stored!, cancellationToken).ConfigureAwait(false);
             if (rerank is not null)
             {
                 var head = order.Where(rerank.ContainsKey).OrderBy(id => rerank[id].Rank);
@@ -146,16 +151,15 @@ public sealed class HybridRetriever
         {
             string id = order[i];
             var fusedHit = fusedRanks[id];
-            StoredChunk? stored = null;
-            _chunks?.TryGet(id, out stored);
-            DocumentMetadata? metadata = stored?.Metadata ?? (_vectors is VectorIndex index && index.TryGetMetadata(id, out var m) ? m : null);
+            StoredChunk? chunk = stored?.GetValueOrDefault(id);
+            DocumentMetadata? metadata = chunk?.Metadata ?? (_vectors is VectorIndex index && index.TryGetMetadata(id, out var m) ? m : null);
             (int Rank, double Score)? reranked = rerank is not null && rerank.TryGetValue(id, out var rr) ? rr : null;
             results.Add(new RetrievalResult
             {
                 Id = id,
                 Rank = i + 1,
                 Score = reranked?.Score ?? fusedHit.Score,
-                Text = stored?.Text,
+                Text = chunk?.Text,
                 Metadata = metadata,
                 KeywordRank = keywordRanks.TryGetValue(id, out var k) ? k.Rank : null,
                 KeywordScore = keywordRanks.TryGetValue(id, out k) ? k.Score : null,
@@ -183,7 +187,8 @@ public sealed class HybridRetriever
         return map;
     }
 
-    private async Task<Dictionary<string, (int Rank, double Score)>?> RerankAsync(string query, List<string> order, CancellationToken cancellationToken)
+    private async Task<Dictionary<string, (int Rank, double Score)>?> RerankAsync(
+        string query, List<string> order, IReadOnlyDictionary<string, StoredChunk> stored, CancellationToken cancellationToken)
     {
         var ids = new List<string>();
         var passages = new List<string>();
@@ -194,7 +199,7 @@ public sealed class HybridRetriever
                 break;
             }
 
-            if (_chunks!.TryGet(id, out var chunk))
+            if (stored.TryGetValue(id, out var chunk))
             {
                 ids.Add(id);
                 passages.Add(chunk.Text);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using LlmKit.Rag.Persistence;
+using LlmKit.Rag.Retrievers;
 using LlmKit.Rag.Vectors;
 
 namespace LlmKit.Rag.Ingestion;
@@ -16,7 +17,7 @@ namespace LlmKit.Rag.Ingestion;
 public sealed record StoredChunk(string ChunkId, string DocumentId, string Text, int Start, int Length, IReadOnlyList<string> HeadingPath, DocumentMetadata Metadata);
 
 /// <summary>Holds chunk texts and provenance by chunk id, so search results can carry their text and rerankers can read it.</summary>
-public sealed class ChunkStore
+public sealed class ChunkStore : IChunkSource
 {
     private const string SnapshotMagic = "LlmKit.Chunks";
     private const int SnapshotVersion = 1;
@@ -107,4 +108,20 @@ public sealed class ChunkStore
     /// <returns><see langword="true"/> when found.</returns>
     public bool TryGet(string chunkId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out StoredChunk? chunk) =>
         _chunks.TryGetValue(chunkId, out chunk);
+
+    /// <inheritdoc />
+    public Task<IReadOnlyDictionary<string, StoredChunk>> GetChunksAsync(IReadOnlyCollection<string> chunkIds, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(chunkIds);
+        var found = new Dictionary<string, StoredChunk>(chunkIds.Count, StringComparer.Ordinal);
+        foreach (string id in chunkIds)
+        {
+            if (_chunks.TryGetValue(id, out var chunk))
+            {
+                found[id] = chunk;
+            }
+        }
+
+        return Task.FromResult<IReadOnlyDictionary<string, StoredChunk>>(found);
+    }
 }

@@ -12,15 +12,16 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace LlmKit.Rag.Ingestion;
 
 /// <summary>
-/// Keeps a <see cref="Bm25Index"/>, a <see cref="VectorIndex"/> and a <see cref="ChunkStore"/> in step with a set of
-/// documents: content hash → diff (added, modified, unchanged, deleted) → chunk → embed → upsert into both indexes.
+/// Keeps an <see cref="IIngestionStore"/> — the in-process <see cref="Bm25Index"/>, <see cref="VectorIndex"/> and
+/// <see cref="ChunkStore"/>, or the PostgreSQL store — in step with a set of documents: content hash → diff (added,
+/// modified, unchanged, deleted) → chunk → embed → commit.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each batch is prepared completely (chunked, embedded, every vector checked) before anything is written, and only
-/// then committed to the three stores. A failure while preparing fails that batch's documents and leaves the stores
-/// exactly as they were, so the two indexes always hold the same chunks. Unchanged documents are recognised by hash
-/// and cost no embedding call.
+/// Each batch is prepared completely (chunked, embedded, every vector checked) before anything is written, and then
+/// committed to the store as one unit. A failure while preparing or committing fails that batch's documents and leaves
+/// the store exactly as it was, so the keyword and vector sides always hold the same chunks. Unchanged documents are
+/// recognised by the hash the store keeps and cost no embedding call.
 /// </para>
 /// <para>Runs are serialized: a second call waits for the first to finish.</para>
 /// </remarks>
@@ -28,19 +29,17 @@ public sealed class IngestionPipeline : IDisposable
 {
     private readonly IChunker _chunker;
     private readonly IEmbeddingGenerator<string, Embedding<float>> _embedder;
-    private readonly Bm25Index _keyword;
-    private readonly VectorIndex _vectors;
-    private readonly ChunkStore _chunks;
+    private readonly IIngestionStore _store;
     private readonly IngestionOptions _options;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Dictionary<string, DocumentState> _documents = new(StringComparer.Ordinal);
 
-    // The hashing embedder's corpus statistics, when that is the embedder: kept in step with the vector index so query
+    // The hashing embedder's corpus statistics, when that is the embedder: kept in step with the stored vectors so query
     // weights follow the corpus (found through GetService, so it works under caching or batching wrappers too).
     private readonly FeatureStatistics? _statistics;
+    private bool _statisticsLoaded;
 
-    /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class.</summary>
+    /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class over the in-process indexes.</summary>
     /// <param name="chunker">Splits documents into chunks.</param>
     /// <param name="embedder">Embeds chunks (wrap it in <see cref="Embeddings.BatchingEmbeddingGenerator"/> for large inputs).</param>
     /// <param name="keyword">The keyword index to fill.</param>
@@ -58,53 +57,73 @@ public sealed class IngestionPipeline : IDisposable
         IngestionOptions? options = null,
         ILogger<IngestionPipeline>? logger = null,
         IngestionState? state = null)
+        : this(chunker, embedder, new InProcessIngestionStore(keyword, vectors, chunks, state), options, logger)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="IngestionPipeline"/> class over any store.</summary>
+    /// <param name="chunker">Splits documents into chunks.</param>
+    /// <param name="embedder">Embeds chunks (wrap it in <see cref="Embeddings.BatchingEmbeddingGenerator"/> for large inputs).</param>
+    /// <param name="store">Where chunks, vectors and document hashes are written.</param>
+    /// <param name="options">The options; <see langword="null"/> for the defaults.</param>
+    /// <param name="logger">A logger.</param>
+    public IngestionPipeline(
+        IChunker chunker,
+        IEmbeddingGenerator<string, Embedding<float>> embedder,
+        IIngestionStore store,
+        IngestionOptions? options = null,
+        ILogger<IngestionPipeline>? logger = null)
     {
         ArgumentNullException.ThrowIfNull(chunker);
         ArgumentNullException.ThrowIfNull(embedder);
-        ArgumentNullException.ThrowIfNull(keyword);
-        ArgumentNullException.ThrowIfNull(vectors);
-        ArgumentNullException.ThrowIfNull(chunks);
+        ArgumentNullException.ThrowIfNull(store);
         _chunker = chunker;
         _embedder = embedder;
-        _keyword = keyword;
-        _vectors = vectors;
-        _chunks = chunks;
+        _store = store;
         _options = options ?? new IngestionOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.BatchSize, 1, nameof(options));
-        foreach (var (id, hash, chunkIds, deleted) in state?.Documents ?? [])
-        {
-            _documents[id] = new DocumentState(hash, chunkIds, deleted);
-        }
-
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
         _statistics = embedder.GetService<HashingEmbeddingGenerator>()?.Statistics;
-        if (_statistics is not null)
+        if (_statistics is not null && store is InProcessIngestionStore local)
         {
-            foreach (string id in vectors.GetIds())
+            // Fast path: an index loaded from disk or filled earlier counts as corpus from the start, before any search.
+            foreach (string id in local.Vectors.GetIds())
             {
-                // An index loaded from disk or filled earlier counts as corpus from the start.
-                if (vectors.GetVector(id) is { } existing)
+                if (local.Vectors.GetVector(id) is { } existing)
                 {
                     _statistics.Add(existing);
                 }
             }
+
+            _statisticsLoaded = true;
         }
-        _logger = (ILogger?)logger ?? NullLogger.Instance;
     }
 
-    /// <summary>Gets the ids of the documents currently indexed (soft-deleted ones excluded).</summary>
-    public IReadOnlyCollection<string> DocumentIds
+    /// <summary>Gets the store this pipeline writes to.</summary>
+    public IIngestionStore Store => _store;
+
+    /// <summary>Returns the ids of the documents currently indexed.</summary>
+    /// <param name="cancellationToken">A token to cancel the query.</param>
+    /// <returns>The ids, in no particular order.</returns>
+    public Task<IReadOnlyList<string>> GetDocumentIdsAsync(CancellationToken cancellationToken = default) => _store.GetDocumentIdsAsync(cancellationToken);
+
+    /// <summary>
+    /// Reads what the embedder learns from the stored corpus — the <see cref="HashingEmbeddingGenerator"/>'s feature
+    /// statistics, which weight its queries — when the store is not in-process. It runs by itself before the first
+    /// ingestion or deletion; call it at start-up in a process that searches before it ingests. A no-op otherwise.
+    /// </summary>
+    /// <param name="cancellationToken">A token to cancel the reads.</param>
+    /// <returns>A task that completes when the statistics are loaded.</returns>
+    public async Task InitializeAsync(CancellationToken cancellationToken = default)
     {
-        get
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            _gate.Wait();
-            try
-            {
-                return _documents.Where(d => !d.Value.Deleted).Select(d => d.Key).ToArray();
-            }
-            finally
-            {
-                _gate.Release();
-            }
+            await LoadStatisticsAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
         }
     }
 
@@ -115,7 +134,7 @@ public sealed class IngestionPipeline : IDisposable
     public Task<IngestionReport> IngestAsync(IEnumerable<IngestionDocument> documents, CancellationToken cancellationToken = default) =>
         RunAsync(documents, deleteMissing: false, cancellationToken);
 
-    /// <summary>Makes the indexes hold exactly <paramref name="documents"/>: adds, updates, and deletes documents no longer present.</summary>
+    /// <summary>Makes the store hold exactly <paramref name="documents"/>: adds, updates, and deletes documents no longer present.</summary>
     /// <param name="documents">The complete set of documents.</param>
     /// <param name="cancellationToken">A token to cancel the run.</param>
     /// <returns>The per-document outcome, deletions included.</returns>
@@ -123,8 +142,8 @@ public sealed class IngestionPipeline : IDisposable
         RunAsync(documents, deleteMissing: true, cancellationToken);
 
     /// <summary>
-    /// Soft-deletes a document: its chunks leave both indexes and the store at once; the BM25 postings and the
-    /// document's record are reclaimed by <see cref="CompactAsync"/>.
+    /// Deletes a document: its chunks leave both search sides at once. In the in-process BM25 index the postings stay
+    /// (skipped by searches) until <see cref="CompactAsync"/> or the index's own compaction threshold reclaims them.
     /// </summary>
     /// <param name="documentId">The document id.</param>
     /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
@@ -135,7 +154,8 @@ public sealed class IngestionPipeline : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            return DeleteCore(documentId);
+            await LoadStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            return await DeleteCoreAsync([documentId], cancellationToken).ConfigureAwait(false) == 1;
         }
         finally
         {
@@ -143,7 +163,7 @@ public sealed class IngestionPipeline : IDisposable
         }
     }
 
-    /// <summary>Reclaims space held by deletions: compacts the BM25 postings and forgets deleted documents.</summary>
+    /// <summary>Reclaims space held by deletions (compacts the in-process BM25 postings).</summary>
     /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
     /// <returns>A task that completes when compaction is done.</returns>
     public async Task CompactAsync(CancellationToken cancellationToken = default)
@@ -151,11 +171,7 @@ public sealed class IngestionPipeline : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _keyword.Compact();
-            foreach (string id in _documents.Where(d => d.Value.Deleted).Select(d => d.Key).ToList())
-            {
-                _documents.Remove(id);
-            }
+            await _store.CompactAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -164,21 +180,26 @@ public sealed class IngestionPipeline : IDisposable
     }
 
     /// <summary>
-    /// Writes the indexes, the chunk store and this pipeline's state to one file (replaced atomically), so a restarted
-    /// application loads them with <see cref="RetrievalSnapshot.Load"/> instead of re-embedding. Waits for a running
-    /// ingestion, so the snapshot is consistent.
+    /// Writes the in-process indexes, the chunk store and the documents' hashes to one file (replaced atomically), so a
+    /// restarted application loads them with <see cref="RetrievalSnapshot.Load"/> instead of re-embedding. Waits for a
+    /// running ingestion, so the snapshot is consistent.
     /// </summary>
     /// <param name="path">The snapshot file.</param>
     /// <param name="cancellationToken">A token to cancel waiting for a running ingestion.</param>
     /// <returns>A task that completes when the file is written.</returns>
+    /// <exception cref="NotSupportedException">The pipeline writes to a store that is not in-process (it keeps its own data).</exception>
     public async Task SaveSnapshotAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        if (_store is not InProcessIngestionStore local)
+        {
+            throw new NotSupportedException($"Snapshots hold the in-process indexes; {_store.GetType().Name} keeps its data itself.");
+        }
+
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var state = new IngestionState(_documents.Select(d => (d.Key, d.Value.Hash, d.Value.ChunkIds, d.Value.Deleted)).ToList());
-            RetrievalSnapshot.Write(path, RetrievalSnapshot.EmbedderIdOf(_embedder.GetService<EmbeddingGeneratorMetadata>()), _keyword, _vectors, _chunks, state);
+            RetrievalSnapshot.Write(path, RetrievalSnapshot.EmbedderIdOf(_embedder.GetService<EmbeddingGeneratorMetadata>()), local.Keyword, local.Vectors, local.Chunks, local.GetState());
         }
         finally
         {
@@ -222,19 +243,24 @@ public sealed class IngestionPipeline : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            await LoadStatisticsAsync(cancellationToken).ConfigureAwait(false);
+            var stored = input.Count == 0
+                ? new Dictionary<string, StoredDocument>()
+                : await _store.GetDocumentsAsync(seen, cancellationToken).ConfigureAwait(false);
             var results = new DocumentIngestionResult?[input.Count];
-            var pending = new List<(int Slot, IngestionDocument Document, string Hash)>();
+            var pending = new List<PendingDocument>();
             for (int i = 0; i < input.Count; i++)
             {
                 var document = input[i];
                 string hash = ContentHash(document);
-                if (_documents.TryGetValue(document.Id, out var state) && !state.Deleted && state.Hash == hash)
+                var previous = stored.GetValueOrDefault(document.Id);
+                if (previous is not null && previous.ContentHash == hash)
                 {
-                    results[i] = new DocumentIngestionResult(document.Id, IngestionStatus.Unchanged, state.ChunkIds.Count);
+                    results[i] = new DocumentIngestionResult(document.Id, IngestionStatus.Unchanged, previous.ChunkIds.Count);
                 }
                 else
                 {
-                    pending.Add((i, document, hash));
+                    pending.Add(new PendingDocument(i, document, hash, previous));
                 }
             }
 
@@ -242,19 +268,21 @@ public sealed class IngestionPipeline : IDisposable
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var batch = pending.GetRange(start, Math.Min(_options.BatchSize, pending.Count - start));
-                foreach (var result in await IngestBatchAsync(batch, cancellationToken).ConfigureAwait(false))
+                foreach (var (slot, result) in await IngestBatchAsync(batch, cancellationToken).ConfigureAwait(false))
                 {
-                    results[result.Slot] = result.Result;
+                    results[slot] = result;
                 }
             }
 
             var report = results.Select(r => r!).ToList();
             if (deleteMissing)
             {
-                foreach (string id in _documents.Where(d => !d.Value.Deleted && !seen.Contains(d.Key)).Select(d => d.Key).ToList())
+                var missing = (await _store.GetDocumentIdsAsync(cancellationToken).ConfigureAwait(false)).Where(id => !seen.Contains(id)).ToList();
+                for (int start = 0; start < missing.Count; start += _options.BatchSize)
                 {
-                    DeleteCore(id);
-                    report.Add(new DocumentIngestionResult(id, IngestionStatus.Deleted, 0));
+                    var batch = missing.GetRange(start, Math.Min(_options.BatchSize, missing.Count - start));
+                    await DeleteCoreAsync(batch, cancellationToken).ConfigureAwait(false);
+                    report.AddRange(batch.Select(id => new DocumentIngestionResult(id, IngestionStatus.Deleted, 0)));
                 }
             }
 
@@ -266,23 +294,22 @@ public sealed class IngestionPipeline : IDisposable
         }
     }
 
-    private async Task<List<(int Slot, DocumentIngestionResult Result)>> IngestBatchAsync(
-        List<(int Slot, IngestionDocument Document, string Hash)> batch, CancellationToken cancellationToken)
+    private async Task<List<(int Slot, DocumentIngestionResult Result)>> IngestBatchAsync(List<PendingDocument> batch, CancellationToken cancellationToken)
     {
         var output = new List<(int Slot, DocumentIngestionResult Result)>(batch.Count);
-        var prepared = new List<(int Slot, IngestionDocument Document, string Hash, IReadOnlyList<TextChunk> Chunks)>();
+        var prepared = new List<(PendingDocument Pending, IReadOnlyList<TextChunk> Chunks)>();
 
-        // Phase 1: prepare. Nothing is written, so any failure here leaves the stores untouched.
-        foreach (var (slot, document, hash) in batch)
+        // Phase 1: prepare. Nothing is written, so any failure here leaves the store untouched.
+        foreach (var pending in batch)
         {
             try
             {
-                var chunks = await _chunker.ChunkAsync(document.Text, cancellationToken).ConfigureAwait(false);
-                prepared.Add((slot, document, hash, chunks));
+                var chunks = await _chunker.ChunkAsync(pending.Document.Text, cancellationToken).ConfigureAwait(false);
+                prepared.Add((pending, chunks));
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                output.Add((slot, Failed(document.Id, "chunking failed: " + ex.Message, ex)));
+                output.Add((pending.Slot, Failed(pending, "chunking failed: " + ex.Message, ex)));
             }
         }
 
@@ -292,122 +319,156 @@ public sealed class IngestionPipeline : IDisposable
         {
             try
             {
-                var generated = await _embedder.GenerateAsync(texts, EmbeddingPurpose.Options(EmbeddingPurpose.Document), cancellationToken).ConfigureAwait(false);
-                embeddings = generated;
-                if (embeddings.Count != texts.Count)
-                {
-                    throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {texts.Count} chunks.");
-                }
-
-                foreach (var embedding in embeddings)
-                {
-                    var span = embedding.Vector.Span;
-                    if (span.Length != _vectors.Dimensions)
-                    {
-                        throw new InvalidOperationException($"An embedding has {span.Length} dimensions; the vector index has {_vectors.Dimensions}.");
-                    }
-
-                    foreach (float v in span)
-                    {
-                        if (!float.IsFinite(v))
-                        {
-                            throw new InvalidOperationException("An embedding holds a value that is not finite.");
-                        }
-                    }
-                }
+                embeddings = await _embedder.GenerateAsync(texts, EmbeddingPurpose.Options(EmbeddingPurpose.Document), cancellationToken).ConfigureAwait(false);
+                CheckEmbeddings(embeddings, texts.Count);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 _logger.LogWarning(ex, "Embedding a batch of {Count} documents failed; they keep their previous version.", prepared.Count);
-                foreach (var p in prepared)
-                {
-                    output.Add((p.Slot, Failed(p.Document.Id, "embedding failed: " + ex.Message, ex)));
-                }
-
+                output.AddRange(prepared.Select(p => (p.Pending.Slot, Failed(p.Pending, "embedding failed: " + ex.Message, ex))));
                 return output;
             }
         }
 
-        // Phase 2: commit. Only in-memory writes of validated data remain.
         int next = 0;
-        foreach (var (slot, document, hash, chunks) in prepared)
+        var writes = new List<DocumentWrite>(prepared.Count);
+        foreach (var (pending, chunks) in prepared)
         {
-            var metadata = document.Metadata ?? DocumentMetadata.Empty;
-            bool existed = _documents.TryGetValue(document.Id, out var previous) && !previous.Deleted;
-            var newIds = new List<string>(chunks.Count);
-            var keywordBatch = new List<(string, string)>(chunks.Count);
+            var metadata = pending.Document.Metadata ?? DocumentMetadata.Empty;
+            var written = new ChunkWrite[chunks.Count];
             for (int c = 0; c < chunks.Count; c++)
             {
                 var chunk = chunks[c];
-                string chunkId = ChunkId(document.Id, c);
-                newIds.Add(chunkId);
-                var vector = embeddings[next++].Vector.Span;
-                if (_statistics is not null)
-                {
-                    if (_vectors.GetVector(chunkId) is { } replaced)
-                    {
-                        _statistics.Remove(replaced);
-                    }
-
-                    _statistics.Add(vector);
-                }
-
-                _vectors.Upsert(chunkId, vector, metadata);
-                _chunks.Set(new StoredChunk(chunkId, document.Id, chunk.Text, chunk.Start, chunk.Length, chunk.HeadingPath, metadata));
-                keywordBatch.Add((chunkId, chunk.Text));
+                string chunkId = ChunkId(pending.Document.Id, c);
+                written[c] = new ChunkWrite(
+                    new StoredChunk(chunkId, pending.Document.Id, chunk.Text, chunk.Start, chunk.Length, chunk.HeadingPath, metadata),
+                    embeddings[next++].Vector);
             }
 
-            _keyword.AddRange(keywordBatch);
-            if (previous is not null)
-            {
-                foreach (string stale in previous.ChunkIds.Skip(chunks.Count))
-                {
-                    RemoveChunk(stale);
-                }
-            }
-
-            _documents[document.Id] = new DocumentState(hash, newIds, Deleted: false);
-            output.Add((slot, new DocumentIngestionResult(document.Id, existed ? IngestionStatus.Updated : IngestionStatus.Added, chunks.Count)));
+            writes.Add(new DocumentWrite(pending.Document.Id, pending.Hash, written));
         }
 
+        if (writes.Count == 0)
+        {
+            return output;
+        }
+
+        // Phase 2: commit, as one unit. The statistics learn of it only once it has happened.
+        try
+        {
+            var replaced = await StoredVectorsAsync(prepared.SelectMany(p => p.Pending.Previous?.ChunkIds ?? []).ToList(), cancellationToken).ConfigureAwait(false);
+            await _store.CommitAsync(new IngestionBatch(writes, []), cancellationToken).ConfigureAwait(false);
+            UpdateStatistics(replaced, writes.SelectMany(w => w.Chunks.Select(c => c.Vector)));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            _logger.LogWarning(ex, "Committing a batch of {Count} documents failed; they keep their previous version.", prepared.Count);
+            output.AddRange(prepared.Select(p => (p.Pending.Slot, Failed(p.Pending, "commit failed: " + ex.Message, ex))));
+            return output;
+        }
+
+        output.AddRange(prepared.Select(p => (p.Pending.Slot,
+            new DocumentIngestionResult(p.Pending.Document.Id, p.Pending.Previous is null ? IngestionStatus.Added : IngestionStatus.Updated, p.Chunks.Count))));
         return output;
+    }
+
+    private void CheckEmbeddings(IList<Embedding<float>> embeddings, int expected)
+    {
+        if (embeddings.Count != expected)
+        {
+            throw new InvalidOperationException($"The embedding generator returned {embeddings.Count} embeddings for {expected} chunks.");
+        }
+
+        foreach (var embedding in embeddings)
+        {
+            var span = embedding.Vector.Span;
+            if (span.Length != _store.Dimensions)
+            {
+                throw new InvalidOperationException($"An embedding has {span.Length} dimensions; the store has {_store.Dimensions}.");
+            }
+
+            foreach (float v in span)
+            {
+                if (!float.IsFinite(v))
+                {
+                    throw new InvalidOperationException("An embedding holds a value that is not finite.");
+                }
+            }
+        }
     }
 
     private static string ChunkId(string documentId, int index) => $"{documentId}#{index}";
 
-    private DocumentIngestionResult Failed(string id, string reason, Exception ex)
-    {
-        int kept = _documents.TryGetValue(id, out var state) && !state.Deleted ? state.ChunkIds.Count : 0;
-        return new DocumentIngestionResult(id, IngestionStatus.Failed, kept, reason, ex);
-    }
+    private static DocumentIngestionResult Failed(PendingDocument pending, string reason, Exception ex) =>
+        new(pending.Document.Id, IngestionStatus.Failed, pending.Previous?.ChunkIds.Count ?? 0, reason, ex);
 
-    private bool DeleteCore(string documentId)
+    /// <summary>Deletes the documents the store holds among <paramref name="documentIds"/>, in one commit.</summary>
+    /// <returns>How many were held.</returns>
+    private async Task<int> DeleteCoreAsync(IReadOnlyList<string> documentIds, CancellationToken cancellationToken)
     {
-        if (!_documents.TryGetValue(documentId, out var state) || state.Deleted)
+        var stored = await _store.GetDocumentsAsync(documentIds, cancellationToken).ConfigureAwait(false);
+        if (stored.Count == 0)
         {
-            return false;
+            return 0;
         }
 
-        foreach (string chunkId in state.ChunkIds)
-        {
-            RemoveChunk(chunkId);
-        }
-
-        _documents[documentId] = state with { Deleted = true };
-        return true;
+        var removed = await StoredVectorsAsync(stored.Values.SelectMany(d => d.ChunkIds).ToList(), cancellationToken).ConfigureAwait(false);
+        await _store.CommitAsync(new IngestionBatch([], stored.Keys.ToList()), cancellationToken).ConfigureAwait(false);
+        UpdateStatistics(removed, []);
+        return stored.Count;
     }
 
-    private void RemoveChunk(string chunkId)
+    // The vectors the statistics must forget when these chunks go; only read when there are statistics to keep.
+    private async Task<IReadOnlyCollection<ReadOnlyMemory<float>>> StoredVectorsAsync(List<string> chunkIds, CancellationToken cancellationToken) =>
+        _statistics is null || chunkIds.Count == 0
+            ? []
+            : (await _store.GetVectorsAsync(chunkIds, cancellationToken).ConfigureAwait(false)).Values.ToList();
+
+    private void UpdateStatistics(IEnumerable<ReadOnlyMemory<float>> removed, IEnumerable<ReadOnlyMemory<float>> added)
     {
-        if (_statistics is not null && _vectors.GetVector(chunkId) is { } removed)
+        if (_statistics is null)
         {
-            _statistics.Remove(removed);
+            return;
         }
 
-        _vectors.Remove(chunkId);
-        _keyword.Remove(chunkId);
-        _chunks.Remove(chunkId);
+        foreach (var vector in removed)
+        {
+            _statistics.Remove(vector.Span);
+        }
+
+        foreach (var vector in added)
+        {
+            _statistics.Add(vector.Span);
+        }
     }
 
-    private sealed record DocumentState(string Hash, IReadOnlyList<string> ChunkIds, bool Deleted);
+    // A store outside this process is read once, in pages, so a restarted or second process weights queries by the
+    // whole stored corpus, not only by what it ingested itself.
+    private async Task LoadStatisticsAsync(CancellationToken cancellationToken)
+    {
+        if (_statistics is null || _statisticsLoaded)
+        {
+            return;
+        }
+
+        // Counted aside and merged at the end, so a read that fails half-way leaves nothing counted twice on retry.
+        var loaded = new FeatureStatistics(_store.Dimensions);
+        var documentIds = await _store.GetDocumentIdsAsync(cancellationToken).ConfigureAwait(false);
+        const int Page = 512;
+        for (int start = 0; start < documentIds.Count; start += Page)
+        {
+            var page = documentIds.Skip(start).Take(Page).ToList();
+            var documents = await _store.GetDocumentsAsync(page, cancellationToken).ConfigureAwait(false);
+            var vectors = await _store.GetVectorsAsync(documents.Values.SelectMany(d => d.ChunkIds).ToList(), cancellationToken).ConfigureAwait(false);
+            foreach (var vector in vectors.Values)
+            {
+                loaded.Add(vector.Span);
+            }
+        }
+
+        _statistics.Merge(loaded);
+        _statisticsLoaded = true;
+    }
+
+    private sealed record PendingDocument(int Slot, IngestionDocument Document, string Hash, StoredDocument? Previous);
 }

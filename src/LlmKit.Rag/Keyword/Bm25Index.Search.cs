@@ -1,4 +1,4 @@
-using System.Buffers;
+using LlmKit.Kernels;
 
 namespace LlmKit.Rag.Keyword;
 
@@ -47,7 +47,7 @@ public sealed partial class Bm25Index
         Span<int> terms = stackalloc int[MaxQueryTerms];
         Span<int> qtf = stackalloc int[MaxQueryTerms];
         int n = CollectQueryTerms(query, terms, qtf);
-        int live = _docCount - _deletedCount;
+        int live = OrdinalCount - RemovedCount;
         if (n == 0 || live == 0)
         {
             return [];
@@ -57,7 +57,7 @@ public sealed partial class Bm25Index
         var (c0, c1) = LengthNorm();
         float k1p1 = (float)(Options.K1 + 1);
 
-        // Per-term state lives in stack spans: a query allocates nothing but its result.
+        // Per-term state lives in stack spans: a query allocates only its result and its top-k collector.
         Span<float> weights = stackalloc float[n];
         Span<float> bounds = stackalloc float[n];
         Span<int> positions = stackalloc int[n];
@@ -93,125 +93,110 @@ public sealed partial class Bm25Index
             prefix[i] = running;
         }
 
-        float[] heapScores = ArrayPool<float>.Shared.Rent(top);
-        int[] heapDocs = ArrayPool<int>.Shared.Rent(top);
-        try
+        // The kernels' collector: ties go to the lower ordinal, the earlier-added document, as in every LlmKit top-k.
+        var best = new TopKCollector(top);
+        float threshold = 0;
+        int firstEssential = 0;
+        PostingList[] postings = _postings;
+        int[] lengths = _lengths;
+        while (true)
         {
-            int heapCount = 0;
-            float threshold = 0;
-            int firstEssential = 0;
-            PostingList[] postings = _postings;
-            int[] lengths = _lengths;
-            while (true)
+            int doc = int.MaxValue;
+            for (int i = firstEssential; i < n; i++)
             {
-                int doc = int.MaxValue;
-                for (int i = firstEssential; i < n; i++)
+                var list = postings[terms[i]];
+                int pos = positions[i];
+                if (pos < list.Count && list.Docs[pos] < doc)
                 {
-                    var list = postings[terms[i]];
-                    int pos = positions[i];
-                    if (pos < list.Count && list.Docs[pos] < doc)
-                    {
-                        doc = list.Docs[pos];
-                    }
+                    doc = list.Docs[pos];
                 }
+            }
 
-                if (doc == int.MaxValue)
+            if (doc == int.MaxValue)
+            {
+                break;
+            }
+
+            float norm = c0 + (c1 * lengths[doc]);
+            float score = 0;
+            for (int i = firstEssential; i < n; i++)
+            {
+                var list = postings[terms[i]];
+                int pos = positions[i];
+                if (pos < list.Count && list.Docs[pos] == doc)
                 {
+                    float tf = list.Tfs[pos];
+                    score += weights[i] * tf / (tf + norm);
+                    positions[i] = pos + 1;
+                }
+            }
+
+            if (IsDeleted(doc))
+            {
+                continue;
+            }
+
+            bool pruned = false;
+            for (int i = firstEssential - 1; i >= 0; i--)
+            {
+                if (score + prefix[i] <= threshold)
+                {
+                    pruned = true;
                     break;
                 }
 
-                float norm = c0 + (c1 * lengths[doc]);
-                float score = 0;
-                for (int i = firstEssential; i < n; i++)
+                var list = postings[terms[i]];
+                int pos = list.Advance(positions[i], doc);
+                positions[i] = pos;
+                if (pos < list.Count && list.Docs[pos] == doc)
                 {
-                    var list = postings[terms[i]];
-                    int pos = positions[i];
-                    if (pos < list.Count && list.Docs[pos] == doc)
-                    {
-                        float tf = list.Tfs[pos];
-                        score += weights[i] * tf / (tf + norm);
-                        positions[i] = pos + 1;
-                    }
-                }
-
-                if (IsDeleted(doc))
-                {
-                    continue;
-                }
-
-                bool pruned = false;
-                for (int i = firstEssential - 1; i >= 0; i--)
-                {
-                    if (score + prefix[i] <= threshold)
-                    {
-                        pruned = true;
-                        break;
-                    }
-
-                    var list = postings[terms[i]];
-                    int pos = list.Advance(positions[i], doc);
-                    positions[i] = pos;
-                    if (pos < list.Count && list.Docs[pos] == doc)
-                    {
-                        float tf = list.Tfs[pos];
-                        score += weights[i] * tf / (tf + norm);
-                    }
-                }
-
-                if (pruned || score <= threshold || (filter is not null && !filter(_ids[doc]!)))
-                {
-                    continue;
-                }
-
-                if (heapCount < top)
-                {
-                    DocumentHeap.Push(heapScores, heapDocs, ref heapCount, score, doc);
-                }
-                else
-                {
-                    DocumentHeap.ReplaceRoot(heapScores, heapDocs, heapCount, score, doc);
-                }
-
-                if (heapCount == top)
-                {
-                    threshold = heapScores[0];
-                    while (firstEssential < n && prefix[firstEssential] <= threshold)
-                    {
-                        firstEssential++;
-                    }
-
-                    if (firstEssential == n)
-                    {
-                        break;
-                    }
+                    float tf = list.Tfs[pos];
+                    score += weights[i] * tf / (tf + norm);
                 }
             }
 
-            var hits = new SearchHit[heapCount];
-            for (int i = heapCount - 1; i >= 0; i--)
+            if (pruned || score <= threshold || (filter is not null && !filter(_ids[doc]!)))
             {
-                hits[i] = new SearchHit(_ids[heapDocs[0]]!, heapScores[0]);
-                DocumentHeap.Pop(heapScores, heapDocs, ref heapCount);
+                continue;
             }
 
-            return hits;
+            // Documents arrive in ordinal order, so one that only ties the threshold ranks after the kept ones and
+            // was skipped above: every offer here is kept.
+            best.Offer(score, doc);
+            if (best.IsFull)
+            {
+                threshold = best.Threshold;
+                while (firstEssential < n && prefix[firstEssential] <= threshold)
+                {
+                    firstEssential++;
+                }
+
+                if (firstEssential == n)
+                {
+                    break;
+                }
+            }
         }
-        finally
+
+        var kept = best.ToSortedArray();
+        var hits = new SearchHit[kept.Length];
+        for (int i = 0; i < kept.Length; i++)
         {
-            ArrayPool<float>.Shared.Return(heapScores);
-            ArrayPool<int>.Shared.Return(heapDocs);
+            hits[i] = new SearchHit(_ids[kept[i].Row]!, kept[i].Key);
         }
+
+        return hits;
     }
 
     private (float C0, float C1) LengthNorm()
     {
-        double avg = _docCount == 0 ? 1 : Math.Max(1e-9, (double)_totalLength / _docCount);
+        double avg = OrdinalCount == 0 ? 1 : Math.Max(1e-9, (double)_totalLength / OrdinalCount);
         double k1 = Options.K1;
         double b = Options.B;
         return ((float)(k1 * (1 - b)), (float)(k1 * b / avg));
     }
 
-    private double Idf(int df) => Math.Log(1 + ((_docCount - df + 0.5) / (df + 0.5)));
+    private double Idf(int df) => Math.Log(1 + ((OrdinalCount - df + 0.5) / (df + 0.5)));
 
     private int CollectQueryTerms(string query, Span<int> terms, Span<int> qtf)
     {

@@ -27,8 +27,8 @@ public sealed partial class Bm25Index
                 w.Write(stop);
             }
 
-            w.Write(_docCount);
-            for (int i = 0; i < _docCount; i++)
+            w.Write(OrdinalCount);
+            for (int i = 0; i < OrdinalCount; i++)
             {
                 bool deleted = IsDeleted(i);
                 w.Write(deleted);
@@ -106,17 +106,14 @@ public sealed partial class Bm25Index
                 index._totalLength += length;
                 if (deleted)
                 {
-                    index._deleted[i >> 6] |= 1UL << (i & 63);
-                    index._deletedCount++;
+                    index._ids.AddVacant();
                 }
                 else
                 {
-                    index._ids[i] = id;
-                    index._ordinals.Add(id, i);
+                    index._ids.Add(id);
                 }
             }
 
-            index._docCount = docCount;
             int termCount = r.ReadInt32();
             index.EnsureTermCapacity(termCount);
             for (int t = 0; t < termCount; t++)

@@ -4,8 +4,8 @@ namespace LlmKit.Rag.Keyword;
 /// An in-memory BM25 keyword index with incremental add, update and remove, exact top-k search with MaxScore pruning
 /// (a query does not score every posting of its common terms), and a binary snapshot. This file holds the term
 /// dictionary and the document table (indexing, removal, compaction); <c>Bm25Index.Search.cs</c> the MaxScore search,
-/// <c>Bm25Index.Snapshot.cs</c> the binary format, <see cref="PostingList"/> the postings and <see cref="DocumentHeap"/>
-/// the top-k heap.
+/// <c>Bm25Index.Snapshot.cs</c> the binary format, <see cref="PostingList"/> the postings and <see cref="IdMap"/> the
+/// ids; the top-k is the kernels' <see cref="Kernels.TopKCollector"/>.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -30,15 +30,13 @@ public sealed partial class Bm25Index : IDisposable
     // Case-folded surface word → term id (or -1 for a stop word), so each distinct word is stemmed once per index.
     private readonly Dictionary<string, int> _surfaceTerms = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _surfaceLookup;
-    private readonly Dictionary<string, int> _ordinals = new(StringComparer.Ordinal);
+
+    // Document ordinals (posting numbers) ↔ ids; a removed document leaves its slot vacant until compaction.
+    private readonly IdMap _ids = new();
 
     private PostingList[] _postings = new PostingList[1024];
     private int _termCount;
-    private string?[] _ids = new string?[1024];
     private int[] _lengths = new int[1024];
-    private ulong[] _deleted = new ulong[16];
-    private int _docCount;
-    private int _deletedCount;
     private long _totalLength;
 
     // Indexing scratch (used only under the write lock): per-term counts for the document being added.
@@ -72,7 +70,7 @@ public sealed partial class Bm25Index : IDisposable
             _lock.EnterReadLock();
             try
             {
-                return _docCount - _deletedCount;
+                return _ids.Count;
             }
             finally
             {
@@ -93,7 +91,7 @@ public sealed partial class Bm25Index : IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _ordinals.ContainsKey(id);
+            return _ids.Contains(id);
         }
         finally
         {
@@ -108,16 +106,7 @@ public sealed partial class Bm25Index : IDisposable
         _lock.EnterReadLock();
         try
         {
-            var ids = new List<string>(_docCount - _deletedCount);
-            for (int i = 0; i < _docCount; i++)
-            {
-                if (!IsDeleted(i))
-                {
-                    ids.Add(_ids[i]!);
-                }
-            }
-
-            return ids;
+            return _ids.ToList();
         }
         finally
         {
@@ -135,7 +124,7 @@ public sealed partial class Bm25Index : IDisposable
         _lock.EnterWriteLock();
         try
         {
-            if (_ordinals.TryGetValue(id, out int previous))
+            if (_ids.TryGetOrdinal(id, out int previous))
             {
                 MarkDeleted(previous);
             }
@@ -161,7 +150,7 @@ public sealed partial class Bm25Index : IDisposable
             {
                 ArgumentNullException.ThrowIfNull(id, nameof(documents));
                 ArgumentNullException.ThrowIfNull(text, nameof(documents));
-                if (_ordinals.TryGetValue(id, out int previous))
+                if (_ids.TryGetOrdinal(id, out int previous))
                 {
                     MarkDeleted(previous);
                 }
@@ -186,7 +175,7 @@ public sealed partial class Bm25Index : IDisposable
         _lock.EnterWriteLock();
         try
         {
-            if (!_ordinals.TryGetValue(id, out int ordinal))
+            if (!_ids.TryGetOrdinal(id, out int ordinal))
             {
                 return false;
             }
@@ -270,7 +259,7 @@ public sealed partial class Bm25Index : IDisposable
 
     private void AddCore(string id, string text)
     {
-        int ordinal = _docCount;
+        int ordinal = _ids.SlotCount;
         EnsureDocCapacity(ordinal + 1);
         var sink = new IndexSink(this);
         Analyzer.Tokenize(text, ref sink);
@@ -282,11 +271,9 @@ public sealed partial class Bm25Index : IDisposable
             _tfScratch[term] = 0;
         }
 
-        _ids[ordinal] = id;
+        _ids.Add(id);
         _lengths[ordinal] = length;
-        _ordinals[id] = ordinal;
         _totalLength += length;
-        _docCount = ordinal + 1;
     }
 
     private void OnIndexedTerm(int term, ref int touchedCount)
@@ -307,19 +294,19 @@ public sealed partial class Bm25Index : IDisposable
         }
     }
 
-    private bool IsDeleted(int ordinal) => (_deleted[ordinal >> 6] & (1UL << (ordinal & 63))) != 0;
+    // Every ordinal ever handed out since the last compaction, removed documents included (the length statistics and
+    // idf count them until then, as Lucene's do until a merge).
+    private int OrdinalCount => _ids.SlotCount;
 
-    private void MarkDeleted(int ordinal)
-    {
-        _deleted[ordinal >> 6] |= 1UL << (ordinal & 63);
-        _deletedCount++;
-        _ordinals.Remove(_ids[ordinal]!);
-        _ids[ordinal] = null;
-    }
+    private int RemovedCount => _ids.SlotCount - _ids.Count;
+
+    private bool IsDeleted(int ordinal) => _ids[ordinal] is null;
+
+    private void MarkDeleted(int ordinal) => _ids.Vacate(ordinal);
 
     private void CompactIfNeeded()
     {
-        if (_deletedCount > 0 && _deletedCount >= Options.CompactionThreshold * _docCount)
+        if (RemovedCount > 0 && RemovedCount >= Options.CompactionThreshold * OrdinalCount)
         {
             CompactCore();
         }
@@ -327,15 +314,15 @@ public sealed partial class Bm25Index : IDisposable
 
     private void CompactCore()
     {
-        if (_deletedCount == 0)
+        if (RemovedCount == 0)
         {
             return;
         }
 
-        var remap = new int[_docCount];
+        var remap = new int[OrdinalCount];
         int next = 0;
         long total = 0;
-        for (int i = 0; i < _docCount; i++)
+        for (int i = 0; i < OrdinalCount; i++)
         {
             if (IsDeleted(i))
             {
@@ -344,9 +331,8 @@ public sealed partial class Bm25Index : IDisposable
             }
 
             remap[i] = next;
-            _ids[next] = _ids[i];
+            _ids.Move(i, next);
             _lengths[next] = _lengths[i];
-            _ordinals[_ids[next]!] = next;
             total += _lengths[next];
             next++;
         }
@@ -367,26 +353,16 @@ public sealed partial class Bm25Index : IDisposable
             _postings[t] = list;
         }
 
-        Array.Clear(_ids, next, _docCount - next);
-        Array.Clear(_deleted);
-        _docCount = next;
-        _deletedCount = 0;
+        _ids.Truncate(next);
         _totalLength = total;
     }
 
     private void EnsureDocCapacity(int count)
     {
-        if (count > _ids.Length)
+        _ids.EnsureCapacity(count);
+        if (count > _lengths.Length)
         {
-            int size = Math.Max(count, _ids.Length * 2);
-            Array.Resize(ref _ids, size);
-            Array.Resize(ref _lengths, size);
-        }
-
-        int words = (count + 63) >> 6;
-        if (words > _deleted.Length)
-        {
-            Array.Resize(ref _deleted, Math.Max(words, _deleted.Length * 2));
+            Array.Resize(ref _lengths, Math.Max(count, _lengths.Length * 2));
         }
     }
 

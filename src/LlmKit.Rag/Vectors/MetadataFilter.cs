@@ -19,7 +19,17 @@ public sealed record MetadataFilter
     /// <summary>Gets the latest date allowed (inclusive); chunks without a date are excluded when set.</summary>
     public DateTimeOffset? To { get; init; }
 
-    /// <summary>Gets an extra condition, for example on <see cref="DocumentMetadata.Tags"/>.</summary>
+    /// <summary>
+    /// Gets tags a chunk must carry, each with exactly this value (in <see cref="DocumentMetadata.Tags"/>);
+    /// <see langword="null"/> or empty requires none. Unlike <see cref="Predicate"/>, stores outside the process can
+    /// apply it (the PostgreSQL store as a <c>jsonb</c> containment).
+    /// </summary>
+    public IReadOnlyDictionary<string, string>? Tags { get; init; }
+
+    /// <summary>
+    /// Gets an extra condition as code. Only in-process indexes can run it; a store outside the process refuses a
+    /// filter that has one (use <see cref="Tags"/> there).
+    /// </summary>
     public Func<DocumentMetadata, bool>? Predicate { get; init; }
 
     /// <summary>Returns whether <paramref name="metadata"/> satisfies every condition of the filter.</summary>
@@ -51,6 +61,17 @@ public sealed record MetadataFilter
         if (To is { } to && metadata.Date > to)
         {
             return false;
+        }
+
+        if (Tags is not null)
+        {
+            foreach (var (key, value) in Tags)
+            {
+                if (!metadata.Tags.TryGetValue(key, out string? actual) || !string.Equals(actual, value, StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
         }
 
         return Predicate is null || Predicate(metadata);

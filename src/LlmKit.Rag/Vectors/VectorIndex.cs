@@ -21,8 +21,9 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
     private readonly EmbeddingMatrix _matrix;
     private readonly SimilarityKernels _kernels;
     private readonly bool _ownsKernels;
-    private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
-    private readonly List<string> _ids = [];
+
+    // Matrix rows ↔ ids; rows stay dense (a removed row is filled with the last one).
+    private readonly IdMap _ids = new();
     private readonly List<DocumentMetadata> _metadata = [];
 
     /// <summary>Initializes a new instance of the <see cref="VectorIndex"/> class.</summary>
@@ -70,7 +71,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _rows.ContainsKey(id);
+            return _ids.Contains(id);
         }
         finally
         {
@@ -85,7 +86,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _ids.ToArray();
+            return _ids.ToList();
         }
         finally
         {
@@ -103,7 +104,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
         _lock.EnterReadLock();
         try
         {
-            if (_rows.TryGetValue(id, out int row))
+            if (_ids.TryGetOrdinal(id, out int row))
             {
                 metadata = _metadata[row];
                 return true;
@@ -134,14 +135,15 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
         _lock.EnterWriteLock();
         try
         {
-            if (_rows.ContainsKey(id))
+            if (_ids.Contains(id))
             {
                 RemoveCore(id);
             }
 
             int row = _matrix.Add(vector);
-            _rows[id] = row;
-            _ids.Add(id);
+            int slot = _ids.Add(id);
+            System.Diagnostics.Debug.Assert(slot == row, "The id map and the matrix number rows alike.");
+
             _metadata.Add(metadata ?? DocumentMetadata.Empty);
         }
         finally
@@ -176,7 +178,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
         _lock.EnterReadLock();
         try
         {
-            return _rows.TryGetValue(id, out int row) ? _matrix.GetRow(row) : null;
+            return _ids.TryGetOrdinal(id, out int row) ? _matrix.GetRow(row) : null;
         }
         finally
         {
@@ -210,7 +212,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
             var hits = new SearchHit[scored.Length];
             for (int i = 0; i < scored.Length; i++)
             {
-                hits[i] = new SearchHit(_ids[scored[i].Row], scored[i].Score);
+                hits[i] = new SearchHit(_ids[scored[i].Row]!, scored[i].Score);
             }
 
             return hits;
@@ -261,7 +263,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
             var seen = new HashSet<int>();
             foreach (string id in candidateIds)
             {
-                if (_rows.TryGetValue(id, out int row) && seen.Add(row))
+                if (_ids.TryGetOrdinal(id, out int row) && seen.Add(row))
                 {
                     rows.Add(row);
                 }
@@ -273,7 +275,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
             }
 
             var chosen = _kernels.SelectMmr(_matrix, query, rows.ToArray(), top, lambda, Options.Metric);
-            return chosen.Select(c => new SearchHit(_ids[c.Row], c.Score)).ToArray();
+            return chosen.Select(c => new SearchHit(_ids[c.Row]!, c.Score)).ToArray();
         }
         finally
         {
@@ -297,7 +299,7 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
             var row = new float[Dimensions];
             for (int i = 0; i < _ids.Count; i++)
             {
-                writer.Write(_ids[i]);
+                writer.Write(_ids[i]!);
                 SnapshotFormat.WriteMetadata(writer, _metadata[i]);
                 _matrix.GetRow(i).CopyTo(row, 0);
                 writer.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(row.AsSpan()));
@@ -380,22 +382,21 @@ public sealed class VectorIndex : IVectorSearch, IDisposable
 
     private bool RemoveCore(string id)
     {
-        if (!_rows.Remove(id, out int row))
+        if (!_ids.Remove(id, out int row))
         {
             return false;
         }
 
-        // The matrix fills the hole with its last row; mirror that move in the id and metadata lists.
+        // The matrix fills the hole with its last row; mirror that move in the id map and the metadata list.
         int moved = _matrix.Remove(row);
-        int last = _ids.Count - 1;
+        int last = _ids.SlotCount - 1;
         if (moved != row && moved >= 0)
         {
-            _ids[row] = _ids[moved];
+            _ids.Move(moved, row);
             _metadata[row] = _metadata[moved];
-            _rows[_ids[row]] = row;
         }
 
-        _ids.RemoveAt(last);
+        _ids.Truncate(last);
         _metadata.RemoveAt(last);
         return true;
     }

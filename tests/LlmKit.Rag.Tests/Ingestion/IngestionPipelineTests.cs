@@ -105,7 +105,7 @@ public sealed class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
-    public async Task Synchronize_soft_deletes_missing_documents_and_compaction_reclaims_them()
+    public async Task Synchronize_deletes_missing_documents_and_compaction_reclaims_their_postings()
     {
         using var pipeline = Pipeline();
         await pipeline.IngestAsync(Documents(4));
@@ -116,7 +116,7 @@ public sealed class IngestionPipelineTests : IDisposable
         Assert.Equal("doc3", report.Documents[^1].DocumentId);
         Assert.Empty(_keyword.Search("topic3"));
         Assert.DoesNotContain(_vectors.GetIds(), id => id.StartsWith("doc3#", StringComparison.Ordinal));
-        Assert.DoesNotContain("doc3", pipeline.DocumentIds);
+        Assert.DoesNotContain("doc3", await pipeline.GetDocumentIdsAsync());
         AssertIndexesAgree();
 
         await pipeline.CompactAsync();
