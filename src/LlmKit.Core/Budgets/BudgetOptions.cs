@@ -58,6 +58,9 @@ public sealed class BudgetOptions
         CostPerRequest = CostPerRequest,
     };
 
+    /// <summary>Returns the limits of a tenant: its own where set, the defaults otherwise.</summary>
+    internal BudgetLimits LimitsFor(string tenant) => Tenants.TryGetValue(tenant, out var own) ? own.Over(Defaults) : Defaults;
+
     internal IEnumerable<string> Validate(string section)
     {
         foreach (string failure in Defaults.Validate(section))
