@@ -285,9 +285,19 @@ public sealed class ChatBatchRunner
         return updated;
     }
 
-    /// <summary>The id of a request's ledger entry: the same for every collection of the batch, on every replica.</summary>
-    internal static string EntryId(string? provider, string batchId, string customId)
+    /// <summary>
+    /// Returns the <see cref="UsageEntry.Id"/> of a batched request's ledger entry: derived from the provider, the batch
+    /// id and the custom id, so it is the same for every collection of the batch on every replica (a store idempotent by
+    /// entry id never counts it twice).
+    /// </summary>
+    /// <param name="provider">The provider name.</param>
+    /// <param name="batchId">The batch id.</param>
+    /// <param name="customId">The request's custom id.</param>
+    /// <returns><c>batch-</c> followed by 32 hex digits.</returns>
+    public static string EntryId(string? provider, string batchId, string customId)
     {
+        ArgumentNullException.ThrowIfNull(batchId);
+        ArgumentNullException.ThrowIfNull(customId);
         byte[] hash = SHA256.HashData(Encoding.UTF8.GetBytes($"{provider}\n{batchId}\n{customId}"));
         return "batch-" + Convert.ToHexStringLower(hash.AsSpan(0, 16));
     }
