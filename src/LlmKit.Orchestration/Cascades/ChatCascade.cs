@@ -183,9 +183,10 @@ public sealed class ChatCascade
                     continue;
                 }
 
-                decimal? cost = CostOf(answer.Usage, answer.ModelId ?? tier.ModelId);
+                string? model = answer.ModelId ?? tier.ModelId ?? tier.Client.GetService<ChatClientMetadata>()?.DefaultModelId;
+                decimal? cost = CostOf(answer.Usage, model);
                 spent += cost ?? 0m;
-                steps.Add(new CascadeStep(tier.Name, answer.Reason, answer.Detail) { Usage = answer.Usage, Cost = cost, ModelId = answer.ModelId });
+                steps.Add(new CascadeStep(tier.Name, answer.Reason, answer.Detail) { Usage = answer.Usage, Cost = cost, ModelId = model });
                 if (answer.HasValue)
                 {
                     (best, hasBest, bestTier) = (answer.Value, true, tier.Name);
