@@ -51,14 +51,14 @@ internal sealed class VoteTally<TKey>(IEqualityComparer<TKey> comparer, int? quo
 
         var ordered = Counts;
         var (key, count) = ordered[0];
-        if (ordered.Count > 1 && ordered[1].Count == count)
-        {
-            return (false, key, count, $"a tie: {ordered.TakeWhile(c => c.Count == count).Count()} answers have {count} vote(s) each");
-        }
-
         if (quorum is { } k && count < k)
         {
             return (false, key, count, $"the most frequent answer has {count} vote(s), below the quorum of {k}");
+        }
+
+        if (ordered.Count > 1 && ordered[1].Count == count)
+        {
+            return (false, key, count, $"a tie: {ordered.TakeWhile(c => c.Count == count).Count()} answers have {count} vote(s) each");
         }
 
         return (true, key, count, null);
