@@ -71,8 +71,11 @@ public sealed class ConversationMemory
     /// <summary>Returns whether a message is a summary conversation memory wrote.</summary>
     /// <param name="message">The message.</param>
     /// <returns><see langword="true"/> for a summary.</returns>
-    public static bool IsSummary(ChatMessage message) =>
-        LlmKitCallProperties.ConversationSummary.GetValueOrDefault(message?.AdditionalProperties ?? throw new ArgumentNullException(nameof(message)));
+    public static bool IsSummary(ChatMessage message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        return LlmKitCallProperties.ConversationSummary.GetValueOrDefault(message.AdditionalProperties);
+    }
 
     /// <summary>Marks a message as pinned: conversation memory never summarises or drops it.</summary>
     /// <param name="message">The message.</param>
