@@ -37,9 +37,8 @@ public sealed class ConversationTests
         return history;
     }
 
-    // Turn 2: the pair is deep in the summarised part. Turn 7: the pair sits exactly where the cut falls (the tool result
-    // alone would still fit, the call with it does not), so a message-level cut would keep the result without its call.
-    // Turn 8: the pair is recent enough to be kept whole.
+    // Turn 2: the pair is deep in the summarised part. Turn 7: the cut falls at the pair (the answer after it is the
+    // oldest message kept), so both its messages go to the summary together. Turn 8: the pair is recent enough to be kept whole.
     [Theory]
     [InlineData(2)]
     [InlineData(7)]
