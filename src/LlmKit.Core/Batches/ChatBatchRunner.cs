@@ -91,7 +91,8 @@ public sealed class ChatBatchRunner
         _tokenCounter = tokenCounter;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _recorder = new UsageRecorder(usageSinks ?? [], catalog, new UsageLedgerOptions(), _timeProvider, _logger);
+        var ledgerDefaults = new UsageLedgerOptions();
+        _recorder = new UsageRecorder(usageSinks ?? [], catalog, _ => ledgerDefaults, _timeProvider, _logger);
         _recordFailures = true;
     }
 
