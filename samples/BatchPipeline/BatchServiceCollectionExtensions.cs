@@ -52,6 +52,21 @@ public static class BatchServiceCollectionExtensions
         return llmKit;
     }
 
+    /// <summary>Registers the offline <see cref="DemoBatchServer"/> as the batch client <see cref="BatchApiMode.ClientName"/>.</summary>
+    /// <remarks>A batch provider queues work instead of refusing it, so the demo model behind it never simulates a 429.</remarks>
+    public static LlmKitBuilder AddDemoBatchServer(this LlmKitBuilder llmKit)
+    {
+        llmKit.Services.AddKeyedSingleton<LlmKit.Batches.IBatchChatClient>(BatchApiMode.ClientName, (sp, _) =>
+        {
+            var demo = sp.GetRequiredService<IOptions<DemoModelOptions>>().Value;
+            var model = new DemoClassifierChatClient(
+                new DemoModelOptions { Latency = TimeSpan.Zero, RateLimitEvery = 0, InvalidFirstAnswerEvery = demo.InvalidFirstAnswerEvery },
+                sp.GetService<TimeProvider>());
+            return new DemoBatchServer(model, sp.GetService<TimeProvider>());
+        });
+        return llmKit;
+    }
+
     /// <summary>Registers the offline demo model as the batch's chat client.</summary>
     public static LlmKitChatClientBuilder AddDemoClassifierModel(this LlmKitBuilder llmKit) =>
         llmKit.AddChatClient(BatchClassifier.ClientName, sp => new DemoClassifierChatClient(
