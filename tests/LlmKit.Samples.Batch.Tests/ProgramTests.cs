@@ -72,6 +72,25 @@ public sealed class ProgramTests
         Assert.Contains("the answer does not match the schema", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task The_cascade_mode_escalates_only_the_answers_that_fail_the_schema_and_costs_less_than_the_strong_model_alone()
+    {
+        using var folder = new BatchFolder(includeUnreadable: false);
+
+        var (exitCode, output) = await RunAsync([folder.Input, "--output", folder.Output, "--cascade", "--DemoModel:Latency", "00:00:00.001"]);
+
+        Assert.True(exitCode == 0, output);
+        var answered = System.Text.RegularExpressions.Regex.Match(output, @"Cascade: (\d+) classified \((\d+) by classifier, (\d+) by classifier-strong\), 0 failed \(of \1\)");
+        Assert.True(answered.Success, output);
+        // The demo answers one document in six wrongly at first: those, and only those, reach the strong tier.
+        int total = int.Parse(answered.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
+        int escalated = int.Parse(answered.Groups[3].Value, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.InRange(escalated, 1, total / 3);
+        decimal cost = Dollars(output, @"cost \$(\d+\.\d+)");
+        decimal strongOnly = Dollars(output, @"strong model alone ≈ \$(\d+\.\d+)");
+        Assert.True(cost > 0 && cost < strongOnly, output);
+    }
+
     private static decimal Dollars(string output, string pattern)
     {
         var match = System.Text.RegularExpressions.Regex.Match(output, pattern);
