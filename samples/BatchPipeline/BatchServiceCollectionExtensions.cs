@@ -52,6 +52,38 @@ public static class BatchServiceCollectionExtensions
         return llmKit;
     }
 
+    /// <summary>Registers the offline <see cref="DemoBatchServer"/> as the batch client <see cref="BatchApiMode.ClientName"/>.</summary>
+    /// <remarks>A batch provider queues work instead of refusing it, so the demo model behind it never simulates a 429.</remarks>
+    public static LlmKitBuilder AddDemoBatchServer(this LlmKitBuilder llmKit)
+    {
+        llmKit.Services.AddKeyedSingleton<LlmKit.Batches.IBatchChatClient>(BatchApiMode.ClientName, (sp, _) =>
+        {
+            var demo = sp.GetRequiredService<IOptions<DemoModelOptions>>().Value;
+            var model = new DemoClassifierChatClient(
+                new DemoModelOptions { Latency = TimeSpan.Zero, RateLimitEvery = 0, InvalidFirstAnswerEvery = demo.InvalidFirstAnswerEvery },
+                sp.GetService<TimeProvider>());
+            return new DemoBatchServer(model, sp.GetService<TimeProvider>());
+        });
+        return llmKit;
+    }
+
+    /// <summary>
+    /// Registers the cascade of <see cref="CascadeMode"/>: the demo model, then a stronger demo model (never wrong about
+    /// the schema, four times the price) as <see cref="CascadeMode.StrongClientName"/>.
+    /// </summary>
+    public static LlmKitBuilder AddDemoCascade(this LlmKitBuilder llmKit)
+    {
+        llmKit.AddChatClient(CascadeMode.StrongClientName, sp => new DemoClassifierChatClient(
+            new DemoModelOptions { Latency = sp.GetRequiredService<IOptions<DemoModelOptions>>().Value.Latency, RateLimitEvery = 0, InvalidFirstAnswerEvery = 0 },
+            sp.GetService<TimeProvider>(),
+            CascadeMode.StrongModelId));
+        return llmKit.AddCascade(CascadeMode.CascadeName, o =>
+        {
+            o.Tiers.Add(BatchClassifier.ClientName);
+            o.Tiers.Add(CascadeMode.StrongClientName);
+        });
+    }
+
     /// <summary>Registers the offline demo model as the batch's chat client.</summary>
     public static LlmKitChatClientBuilder AddDemoClassifierModel(this LlmKitBuilder llmKit) =>
         llmKit.AddChatClient(BatchClassifier.ClientName, sp => new DemoClassifierChatClient(

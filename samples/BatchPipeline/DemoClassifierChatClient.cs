@@ -37,7 +37,6 @@ public sealed class DemoModelOptions
 /// </summary>
 public sealed class DemoClassifierChatClient : IChatClient
 {
-    private static readonly ChatClientMetadata Metadata = new("llmkit-demo", null, DemoModelOptions.ModelId);
 
     // The demo says it honours JSON-schema response formats, so GetObjectAsync asks for JSON directly.
     private static readonly ChatClientCapabilities Capabilities = new() { SupportsJsonSchemaResponseFormat = true };
@@ -46,13 +45,20 @@ public sealed class DemoClassifierChatClient : IChatClient
 
     private readonly DemoModelOptions _options;
     private readonly TimeProvider _timeProvider;
+    private readonly string _modelId;
+    private readonly ChatClientMetadata _metadata;
     private long _calls;
 
-    public DemoClassifierChatClient(DemoModelOptions options, TimeProvider? timeProvider = null)
+    /// <param name="options">How the demo behaves.</param>
+    /// <param name="timeProvider">The clock of the simulated latency.</param>
+    /// <param name="modelId">The model the demo answers as (the catalog prices it); the cascade mode runs a second, "stronger" one.</param>
+    public DemoClassifierChatClient(DemoModelOptions options, TimeProvider? timeProvider = null, string modelId = DemoModelOptions.ModelId)
     {
         ArgumentNullException.ThrowIfNull(options);
         _options = options;
         _timeProvider = timeProvider ?? TimeProvider.System;
+        _modelId = modelId;
+        _metadata = new("llmkit-demo", null, modelId);
     }
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
@@ -72,8 +78,8 @@ public sealed class DemoClassifierChatClient : IChatClient
             {
                 StatusCode = 429,
                 RetryAfter = _options.RetryAfter,
-                Provider = Metadata.ProviderName,
-                Model = DemoModelOptions.ModelId,
+                Provider = _metadata.ProviderName,
+                Model = _modelId,
             };
         }
 
@@ -85,7 +91,7 @@ public sealed class DemoClassifierChatClient : IChatClient
         long inputTokens = conversation.Sum(m => (long)m.Text.Length) / 4 + 150; // +150: the schema in the request
         return new ChatResponse(new ChatMessage(ChatRole.Assistant, json))
         {
-            ModelId = DemoModelOptions.ModelId,
+            ModelId = _modelId,
             FinishReason = ChatFinishReason.Stop,
             Usage = new UsageDetails
             {
@@ -108,7 +114,7 @@ public sealed class DemoClassifierChatClient : IChatClient
 
     public object? GetService(Type serviceType, object? serviceKey = null) =>
         serviceKey is not null ? null
-        : serviceType == typeof(ChatClientMetadata) ? Metadata
+        : serviceType == typeof(ChatClientMetadata) ? _metadata
         : serviceType == typeof(ChatClientCapabilities) ? Capabilities
         : serviceType.IsInstanceOfType(this) ? this
         : null;

@@ -4,6 +4,10 @@
 //   dotnet run -- --concurrency 2 --budget 0.02  fewer at once, a smaller run budget (US dollars)
 //   dotnet run -- --jobs                         each document a job on LlmKit's job queue, worked by its JobWorker;
 //                                                with --LlmKit:PostgreSql:ConnectionString "…" every store is in PostgreSQL
+//   dotnet run -- --batch-api                    every document in one batch through the provider's batch API (half
+//                                                price, hours not seconds); offline, a demo batch server answers it
+//   dotnet run -- --cascade                      offline: the cheap demo model first, a stronger one only when its answer
+//                                                fails the schema (LlmKit.Orchestration's ChatCascade)
 // Run it again: finished documents are skipped, changed and failed ones are redone. Ctrl+C stops cleanly.
 // With OPENAI_API_KEY (optionally OPENAI_BASE_URL, LLMKIT_MODEL, default gpt-4o-mini) or ANTHROPIC_API_KEY
 // (LLMKIT_MODEL, default claude-3-5-haiku-latest) it classifies with a real model instead.
@@ -20,7 +24,11 @@ string? inputArgument = args is [var first, ..] && !first.StartsWith('-') ? firs
 string[] switches = inputArgument is null ? args : args[1..];
 // --jobs (a flag): documents go through LlmKit's job queue (BatchJobs.cs); in PostgreSQL with LlmKit:PostgreSql:ConnectionString.
 bool jobs = switches.Contains("--jobs");
-switches = [.. switches.Where(a => a != "--jobs")];
+// --batch-api (a flag): all documents as one batch through the provider's batch API at half price (BatchApiMode.cs).
+bool batchApi = switches.Contains("--batch-api");
+// --cascade (a flag, offline): the cheap demo model first, a stronger one only for answers that fail the schema (CascadeMode.cs).
+bool cascade = switches.Contains("--cascade");
+switches = [.. switches.Where(a => a is not "--jobs" and not "--batch-api" and not "--cascade")];
 var builder = Host.CreateApplicationBuilder(switches);
 builder.Configuration.AddCommandLine(switches, BatchOptions.SwitchMappings.ToDictionary());
 if (jobs)
@@ -30,6 +38,12 @@ if (jobs)
 if (inputArgument is not null)
 {
     builder.Configuration.AddInMemoryCollection([new($"{BatchOptions.SectionName}:{nameof(BatchOptions.InputFolder)}", inputArgument)]);
+}
+
+if (cascade && (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } || Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY") is { Length: > 0 }))
+{
+    await Console.Error.WriteLineAsync("--cascade runs offline only: its second tier is the demo's stronger model. Unset OPENAI_API_KEY and ANTHROPIC_API_KEY.");
+    return 64;
 }
 
 var llmKit = builder.Services.AddBatchClassifier().AddBatchModes(builder.Configuration);
@@ -46,17 +60,39 @@ if (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 })
             o.Endpoint = new Uri(baseUrl);
         }
     }).UseResilience();
+    if (batchApi)
+    {
+        llmKit.AddOpenAIBatches(BatchApiMode.ClientName, o => o.Model = modelName);
+    }
 }
 else if (Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY") is { Length: > 0 })
 {
     modelName = model ?? "claude-3-5-haiku-latest";
     llmKit.AddAnthropic(BatchClassifier.ClientName, o => o.Model = modelName).UseResilience();
+    if (batchApi)
+    {
+        llmKit.AddAnthropicBatches(BatchApiMode.ClientName, o => o.Model = modelName);
+    }
 }
 else
 {
     modelName = $"{DemoModelOptions.ModelId} (OFFLINE DEMO MODEL: keyword rules, simulated latency, 429s and mistakes)";
     // Resilience retries the demo's 429s after their Retry-After, exactly as it would a provider's.
     llmKit.AddDemoClassifierModel().UseResilience();
+    if (batchApi)
+    {
+        llmKit.AddDemoBatchServer();
+    }
+
+    if (cascade)
+    {
+        llmKit.AddDemoCascade();
+    }
+}
+
+if (batchApi)
+{
+    llmKit.AddChatBatches();
 }
 
 using var host = builder.Build();
@@ -73,6 +109,27 @@ catch (Exception ex) when (ex is OptionsValidationException || ex is AggregateEx
 
 var lifetime = host.Services.GetRequiredService<IHostApplicationLifetime>();
 var options = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
+if (batchApi)
+{
+    string batchModel = Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } || Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY") is { Length: > 0 }
+        ? modelName
+        : DemoModelOptions.ModelId;
+    Console.WriteLine($"Classifying {BatchPaths.ResolveInput(options.InputFolder)} through the batch API with {modelName}");
+    int code = await BatchApiMode.RunAsync(host.Services.GetRequiredService<LlmKit.Batches.ChatBatchRunner>(), options, batchModel, Console.Out, lifetime.ApplicationStopping);
+    await host.StopAsync(CancellationToken.None);
+    return code;
+}
+
+if (cascade)
+{
+    Console.WriteLine($"Classifying {BatchPaths.ResolveInput(options.InputFolder)} with a cascade: {DemoModelOptions.ModelId}, then {CascadeMode.StrongModelId} when the answer fails the schema");
+    int code = await CascadeMode.RunAsync(
+        host.Services.GetRequiredKeyedService<LlmKit.Orchestration.Cascades.ChatCascade>(CascadeMode.CascadeName), options,
+        host.Services.GetRequiredService<LlmKit.Models.IModelCatalog>(), Console.Out, lifetime.ApplicationStopping);
+    await host.StopAsync(CancellationToken.None);
+    return code;
+}
+
 var classifier = host.Services.GetRequiredService<BatchClassifier>();
 
 Console.WriteLine($"Classifying {BatchPaths.ResolveInput(options.InputFolder)} with {modelName}");

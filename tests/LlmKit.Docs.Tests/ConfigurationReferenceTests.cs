@@ -17,6 +17,7 @@ public sealed class ConfigurationReferenceTests
         "LlmKit.PostgreSql", "LlmKit.Rag.PostgreSql",
         "LlmKit.Evaluation",
         "LlmKit.Guardrails", "LlmKit.Mcp",
+        "LlmKit.Orchestration",
     ];
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>

@@ -264,6 +264,24 @@ public sealed class SnippetRunTests
             Assert.Equal(LlmKit.Evaluation.Statistics.SequentialDecision.Above, run.Sequential!.Decision);
             Assert.True(run.Sequential.Trials < run.Sequential.FixedSampleTrials);
         },
+        ["orchestration-cascade"] = async () =>
+        {
+            var result = await OrchestrationSnippets.Cascade();
+            Assert.Equal(("chargeback", "strong", 1), (result.Value?.Label, result.AnsweredBy, result.Escalations));
+        },
+        ["orchestration-self-consistency"] = async () =>
+        {
+            var vote = await OrchestrationSnippets.SelfConsistency();
+            Assert.True(vote.IsAccepted, vote.ToString());
+            Assert.Equal(("Canberra", 3, true), (vote.Value?.Name, vote.Agreeing, vote.StoppedEarly));
+            Assert.True(vote.Completed < vote.Requested);
+        },
+        ["orchestration-fan-out"] = async () =>
+        {
+            var result = await OrchestrationSnippets.FanOut();
+            Assert.Equal(["openai", "anthropic"], result.Succeeded.Select(s => s.Name).Order(StringComparer.Ordinal).Reverse());
+            Assert.Equal(("local", LlmKit.Orchestration.FanOut.FanOutFailureKind.Failed), (result.Failed[0].Name, result.Failed[0].Kind));
+        },
     };
 
     public static TheoryData<string> RegionNames() => new(SnippetSource.Regions().Keys.Order(StringComparer.Ordinal));

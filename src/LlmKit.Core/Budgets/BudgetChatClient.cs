@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using LlmKit.Models;
 using LlmKit.Pipeline;
 using LlmKit.Telemetry;
@@ -187,7 +186,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
                 "or remove the cost limits for this client.");
         }
 
-        long promptTokens = _tokenCounter?.CountInputTokens(messages, options, model) ?? EstimatePromptTokens(messages, options);
+        long promptTokens = _tokenCounter?.CountInputTokens(messages, options, model) ?? PromptTokenEstimate.UpperBound(messages, options);
         long maxOutput = options?.MaxOutputTokens
             ?? (info is { MaxOutputTokens: > 0 } ? info.MaxOutputTokens : _options.DefaultMaxOutputTokens);
         long tokens = promptTokens + maxOutput;
@@ -267,35 +266,6 @@ public sealed class BudgetChatClient : DelegatingChatClient
         }
 
         await _store.SettleAsync(reservation, tokens, cost, CancellationToken.None);
-    }
-
-    private static long EstimatePromptTokens(IEnumerable<ChatMessage> messages, ChatOptions? options)
-    {
-        // Without a tokenizer, the UTF-8 size of the serialized request is a bound no byte-level BPE can exceed.
-        long bytes = 0;
-        foreach (var message in messages)
-        {
-            bytes += JsonSerializer.SerializeToUtf8Bytes(message, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatMessage))).Length;
-        }
-
-        if (options?.Tools is { Count: > 0 } tools)
-        {
-            foreach (var tool in tools)
-            {
-                bytes += System.Text.Encoding.UTF8.GetByteCount(tool.Name) + System.Text.Encoding.UTF8.GetByteCount(tool.Description ?? string.Empty);
-                if (tool is AIFunctionDeclaration function)
-                {
-                    bytes += function.JsonSchema.GetRawText().Length;
-                }
-            }
-        }
-
-        if (options?.Instructions is { } instructions)
-        {
-            bytes += System.Text.Encoding.UTF8.GetByteCount(instructions);
-        }
-
-        return bytes;
     }
 
     private void Count(BudgetKind budget, string outcome) =>

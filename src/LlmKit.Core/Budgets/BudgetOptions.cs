@@ -70,6 +70,9 @@ public sealed class BudgetOptions : LlmKit.DependencyInjection.IValidatableOptio
         CostPerRequest = CostPerRequest,
     };
 
+    /// <summary>Returns the limits of a tenant: its own where set, the defaults otherwise.</summary>
+    internal BudgetLimits LimitsFor(string tenant) => Tenants.TryGetValue(tenant, out var own) ? own.Over(Defaults) : Defaults;
+
     IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section) => Validate(section);
 
     internal IEnumerable<string> Validate(string section)

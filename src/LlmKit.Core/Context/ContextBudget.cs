@@ -212,42 +212,14 @@ public sealed class ContextBudget
             string.Join(ContextBudgetConstants.DefaultChunkSeparator, ordered.Select(c => c.Text)));
     }
 
-    /// <summary>
-    /// Groups history into turns that are kept or dropped whole: a message that calls tools together with the
-    /// messages holding those calls' results, so that no call is ever sent without its result or the reverse.
-    /// </summary>
-    private static List<Turn> Turns(IList<ChatMessage> history, IReadOnlySet<ChatMessage> pinned)
-    {
-        var turns = new List<Turn>();
-        var openCalls = new Dictionary<string, Turn>(StringComparer.Ordinal);
-        foreach (var message in history)
+    private static List<Turn> Turns(IList<ChatMessage> history, IReadOnlySet<ChatMessage> pinned) =>
+        ChatTurns.Group(history).Select(messages =>
         {
-            ArgumentNullException.ThrowIfNull(message, nameof(history));
-            Turn? owner = null;
-            foreach (var result in message.Contents.OfType<FunctionResultContent>())
-            {
-                if (openCalls.TryGetValue(result.CallId, out var callTurn))
-                {
-                    owner = callTurn;
-                }
-            }
-
-            if (owner is null)
-            {
-                owner = new Turn();
-                turns.Add(owner);
-            }
-
-            owner.Messages.Add(message);
-            owner.Pinned |= pinned.Contains(message);
-            foreach (var call in message.Contents.OfType<FunctionCallContent>())
-            {
-                openCalls[call.CallId] = owner;
-            }
-        }
-
-        return turns;
-    }
+            var turn = new Turn();
+            turn.Messages.AddRange(messages);
+            turn.Pinned = messages.Any(pinned.Contains);
+            return turn;
+        }).ToList();
 
     private sealed class Turn
     {

@@ -117,6 +117,7 @@ public sealed class ModelCatalog : IModelCatalog
         OutputPricePerMillion = change.OutputPricePerMillion ?? baseline.OutputPricePerMillion,
         CacheReadPricePerMillion = change.CacheReadPricePerMillion ?? baseline.CacheReadPricePerMillion,
         CacheWritePricePerMillion = change.CacheWritePricePerMillion ?? baseline.CacheWritePricePerMillion,
+        BatchDiscount = change.BatchDiscount ?? baseline.BatchDiscount,
         Tokenizer = change.Tokenizer is null ? baseline.Tokenizer
             : string.Equals(change.Tokenizer, ModelCatalogConstants.NoTokenizer, StringComparison.OrdinalIgnoreCase) ? null
             : change.Tokenizer,

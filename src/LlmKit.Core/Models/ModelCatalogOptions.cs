@@ -57,6 +57,10 @@ public sealed class ModelOverride
     /// <value>The default value is <see langword="null"/>: keep the shipped value. Valid values are 0 or more.</value>
     public decimal? CacheWritePricePerMillion { get; set; }
 
+    /// <summary>Gets or sets the share of the price taken off for calls through the provider's batch API (0.5 is half price).</summary>
+    /// <value>The default value is <see langword="null"/>: keep the shipped value (0 for a model LlmKit does not ship). Valid values are 0 to 1.</value>
+    public decimal? BatchDiscount { get; set; }
+
     /// <summary>Gets or sets the tokenizer encoding: <c>o200k_base</c>, <c>cl100k_base</c>, or <c>none</c> when counts can only be estimated.</summary>
     /// <value>The default value is <see langword="null"/>: keep the shipped value.</value>
     public string? Tokenizer { get; set; }

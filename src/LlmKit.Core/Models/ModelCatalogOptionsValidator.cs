@@ -55,6 +55,11 @@ internal sealed class ModelCatalogOptionsValidator : IValidateOptions<ModelCatal
             CheckPrice(failures, key, "CacheReadPricePerMillion", change.CacheReadPricePerMillion);
             CheckPrice(failures, key, "CacheWritePricePerMillion", change.CacheWritePricePerMillion);
 
+            if (change.BatchDiscount is < 0 or > 1)
+            {
+                failures.Add($"{key}:BatchDiscount must be between 0 and 1 (0.5 is half price), but was {change.BatchDiscount}.");
+            }
+
             if (change.Tokenizer is { } tokenizer &&
                 !ModelCatalogConstants.KnownTokenizers.Contains(tokenizer, StringComparer.OrdinalIgnoreCase))
             {

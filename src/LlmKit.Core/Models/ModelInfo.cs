@@ -28,6 +28,14 @@ public sealed record ModelInfo(string Id)
     /// <summary>Gets the price of one million input tokens written to the prompt cache; the input price when unset.</summary>
     public decimal? CacheWritePricePerMillion { get; init; }
 
+    /// <summary>
+    /// Gets the share of the price the provider takes off for calls sent through its batch API (OpenAI's Batch API,
+    /// Anthropic's Message Batches): 0.5 for both, which bill batched tokens at half the list price. 0 when the model
+    /// has no batch discount (or LlmKit does not know one).
+    /// </summary>
+    /// <remarks>It applies to every token price (input, output, cache reads and writes), as both providers apply it.</remarks>
+    public decimal BatchDiscount { get; init; }
+
     /// <summary>Gets the tokenizer encoding name (for example <c>o200k_base</c>), or <see langword="null"/> when only estimates are possible.</summary>
     public string? Tokenizer { get; init; }
 
@@ -48,6 +56,11 @@ public sealed record ModelInfo(string Id)
         long uncached = Math.Max(0, input - cacheRead - cacheWrite);
         return CostOf(uncached, usage.OutputTokenCount ?? 0, cacheRead, cacheWrite);
     }
+
+    /// <summary>Prices a usage record of a call made through the provider's batch API: <see cref="CostOf(UsageDetails)"/> less <see cref="BatchDiscount"/>.</summary>
+    /// <param name="usage">The usage.</param>
+    /// <returns>The cost in US dollars.</returns>
+    public decimal BatchCostOf(UsageDetails usage) => CostOf(usage) * (1m - BatchDiscount);
 
     /// <summary>Prices token counts given separately.</summary>
     /// <param name="uncachedInputTokens">Input tokens neither read from nor written to the cache.</param>

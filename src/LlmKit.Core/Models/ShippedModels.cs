@@ -2,7 +2,7 @@ namespace LlmKit.Models;
 
 /// <summary>
 /// The models LlmKit knows out of the box: list prices in US dollars per million tokens as published by each provider
-/// (standard tier, no batch discount), context windows and output limits. Configuration overrides any of it.
+/// (standard tier), context windows, output limits and the batch API discount. Configuration overrides any of it.
 /// </summary>
 internal static class ShippedModels
 {
@@ -10,6 +10,9 @@ internal static class ShippedModels
     private const string Anthropic = "anthropic";
     private const string O200k = "o200k_base";
     private const string Cl100k = "cl100k_base";
+
+    // OpenAI's Batch API and Anthropic's Message Batches both bill every token at half the list price.
+    private const decimal HalfPrice = 0.5m;
 
     public static IReadOnlyList<ModelInfo> All { get; } =
     [
@@ -52,6 +55,7 @@ internal static class ShippedModels
             InputPricePerMillion = input,
             OutputPricePerMillion = output,
             CacheReadPricePerMillion = cacheRead,
+            BatchDiscount = HalfPrice,
             Tokenizer = tokenizer,
         };
 
@@ -66,5 +70,6 @@ internal static class ShippedModels
             OutputPricePerMillion = output,
             CacheReadPricePerMillion = input / 10,
             CacheWritePricePerMillion = input * 1.25m,
+            BatchDiscount = HalfPrice,
         };
 }

@@ -70,6 +70,18 @@ public static class LlmKitCallProperties
     /// </summary>
     public static readonly LlmKitPropertyKey<bool> AnthropicCacheBreakpoint = new("llmkit.anthropic.cache_breakpoint");
 
+    /// <summary>
+    /// On a <see cref="ChatMessage"/> of a conversation: the message is pinned, so conversation memory never summarises
+    /// or drops it: <c>llmkit.pinned</c>.
+    /// </summary>
+    public static readonly LlmKitPropertyKey<bool> PinnedMessage = new("llmkit.pinned");
+
+    /// <summary>
+    /// On a <see cref="ChatMessage"/>: the message is a summary of earlier turns written by the model (not what anyone
+    /// said), put there by conversation memory: <c>llmkit.summary</c>.
+    /// </summary>
+    public static readonly LlmKitPropertyKey<bool> ConversationSummary = new("llmkit.summary");
+
     // Where an upstream call sits in its logical call. The pipeline sets these; inner stages read them.
 
     /// <summary>The logical call an upstream call belongs to (set by the pipeline head): <c>llmkit.call</c>.</summary>

@@ -1,3 +1,4 @@
+using LlmKit.Batches;
 using LlmKit.DependencyInjection;
 using LlmKit.Providers;
 using LlmKit.Providers.Anthropic;
@@ -30,6 +31,27 @@ public static class AnthropicLlmKitBuilderExtensions
     public static LlmKitChatClientBuilder AddAnthropic(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null) =>
         ProviderRegistration.AddChatClient(builder, AnthropicProvider.Descriptor, name, configure, static (options, http, sp) =>
             new AnthropicChatClient(options, http, sp.GetService<TimeProvider>(), sp.GetService<ILogger<AnthropicChatClient>>()));
+
+    /// <summary>
+    /// Registers a keyed <see cref="IBatchChatClient"/> for Anthropic's Message Batches under <paramref name="name"/>,
+    /// configured like <see cref="AddAnthropic"/> from <c>LlmKit:Anthropic:&lt;name&gt;</c> (the same name may serve chat
+    /// and batches), for <see cref="ChatBatchRunner"/> (<c>AddChatBatches()</c>) to submit through.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="name">The batch client's service key and configuration name.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The LlmKit builder.</returns>
+    public static LlmKitBuilder AddAnthropicBatches(this LlmKitBuilder builder, string name, Action<AnthropicProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var provider = AnthropicProvider.Descriptor;
+        ProviderRegistration.AddProvider(builder.Services, provider, name, configure);
+        builder.Services.AddKeyedSingleton<IBatchChatClient>(name, (sp, _) => new AnthropicBatchChatClient(
+            ProviderRegistration.OptionsOf(sp, name, provider), ProviderRegistration.HttpClientOf(sp, name, provider),
+            sp.GetService<TimeProvider>(), sp.GetService<ILogger<AnthropicBatchChatClient>>()));
+        return builder;
+    }
 
     /// <summary>Returns the name of the <see cref="HttpClient"/> a registration sends through, to add handlers with <c>services.AddHttpClient(name)</c>.</summary>
     /// <param name="name">The client's name.</param>

@@ -106,6 +106,12 @@ public static class AnthropicChatOptionKeys
 /// <summary>Defaults and limits of <see cref="AnthropicProviderOptions"/>.</summary>
 public static class AnthropicProviderConstants
 {
+    /// <summary>The most requests one Message Batch may hold: 100,000.</summary>
+    public const int MaxBatchRequests = 100_000;
+
+    /// <summary>The largest Message Batch request body: 256 MB.</summary>
+    public const long MaxBatchBytes = 256L * 1024 * 1024;
+
     /// <summary>The provider name reported in telemetry and exceptions: <c>anthropic</c>.</summary>
     public const string ProviderName = "anthropic";
 

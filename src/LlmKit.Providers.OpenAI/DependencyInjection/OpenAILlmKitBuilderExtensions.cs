@@ -1,3 +1,4 @@
+using LlmKit.Batches;
 using LlmKit.DependencyInjection;
 using LlmKit.Providers;
 using LlmKit.Providers.OpenAI;
@@ -52,6 +53,27 @@ public static class OpenAILlmKitBuilderExtensions
             ProviderRegistration.OptionsOf(sp, name, provider), ProviderRegistration.HttpClientOf(sp, name, provider),
             sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIEmbeddingGenerator>>()));
         builder.Services.TryAddSingleton(sp => sp.GetRequiredKeyedService<IEmbeddingGenerator<string, Embedding<float>>>(name));
+        return builder;
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="IBatchChatClient"/> for OpenAI's Batch API under <paramref name="name"/>, configured
+    /// like <see cref="AddOpenAI"/> from <c>LlmKit:OpenAI:&lt;name&gt;</c> (the same name may serve chat and batches), for
+    /// <see cref="ChatBatchRunner"/> (<c>AddChatBatches()</c>) to submit through.
+    /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="name">The batch client's service key and configuration name.</param>
+    /// <param name="configure">Adjusts the options after configuration binding.</param>
+    /// <returns>The LlmKit builder.</returns>
+    public static LlmKitBuilder AddOpenAIBatches(this LlmKitBuilder builder, string name, Action<OpenAIProviderOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        var provider = OpenAIProvider.Descriptor;
+        ProviderRegistration.AddProvider(builder.Services, provider, name, configure);
+        builder.Services.AddKeyedSingleton<IBatchChatClient>(name, (sp, _) => new OpenAIBatchChatClient(
+            ProviderRegistration.OptionsOf(sp, name, provider), ProviderRegistration.HttpClientOf(sp, name, provider),
+            sp.GetService<TimeProvider>(), sp.GetService<ILogger<OpenAIBatchChatClient>>()));
         return builder;
     }
 

@@ -103,6 +103,12 @@ public static class OpenAIProviderConstants
     /// <summary>The default key header: <c>Authorization</c>.</summary>
     public const string DefaultApiKeyHeaderName = "Authorization";
 
+    /// <summary>The most requests one Batch API input file may hold: 50,000.</summary>
+    public const int MaxBatchRequests = 50_000;
+
+    /// <summary>The largest Batch API input file: 200 MB.</summary>
+    public const long MaxBatchFileBytes = 200L * 1024 * 1024;
+
     /// <summary>The largest embeddings batch OpenAI accepts: 2048.</summary>
     public const int MaxEmbeddingBatchSize = 2048;
 

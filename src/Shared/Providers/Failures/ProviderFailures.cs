@@ -98,6 +98,31 @@ internal static partial class ProviderFailures
     }
 
     /// <summary>
+    /// Translates the failure of one request inside a batch's results: the status the provider would have answered
+    /// (0 when the result says none) and its error object, so a batched request fails with the kind the same request
+    /// would have had as an ordinary call.
+    /// </summary>
+    public static LlmException FromBatchItem(int status, JsonElement errorObject, string? requestId, CallInfo call)
+    {
+        var error = ProviderError.FromObject(errorObject);
+        LlmErrorKind kind = KindOf(status, error);
+        if (kind == LlmErrorKind.Unknown)
+        {
+            kind = LlmErrorKind.ServerError;
+        }
+
+        string describedStatus = status > 0 ? $" with status {status}" : string.Empty;
+        return new LlmException(kind, Scrub($"{call.DisplayName} failed the batched request{describedStatus}: {error.Message ?? error.Code ?? error.Type ?? "no details"}", call.ApiKey))
+        {
+            StatusCode = status > 0 ? status : null,
+            RequestId = requestId ?? error.RequestId,
+            Model = call.Model,
+            Provider = call.Provider,
+            ProviderErrorCode = error.Code ?? error.Type,
+        };
+    }
+
+    /// <summary>
     /// Translates an exception thrown while sending or reading; returns <see langword="null"/> for the caller's own
     /// cancellation. <paramref name="response"/> is the response whose body was being read, if any, so the failure
     /// keeps its status and can say what the body was.

@@ -53,9 +53,19 @@ internal sealed class ProviderConnection : IDisposable
     /// A 200 answer that is an error object (some proxies do that) is translated like an error status; a JSON answer of
     /// an unexpected shape, for which <paramref name="read"/> throws, is a <see cref="LlmErrorKind.ServerError"/>.
     /// </remarks>
-    public async Task<T> SendAsync<T>(Uri uri, ReadOnlyMemory<byte> body, string model, Func<JsonElement, ProviderCall, T> read, CancellationToken cancellationToken)
+    public Task<T> SendAsync<T>(Uri uri, ReadOnlyMemory<byte> body, string model, Func<JsonElement, ProviderCall, T> read, CancellationToken cancellationToken) =>
+        SendAsync(HttpMethod.Post, uri, JsonContent(body), model, read, cancellationToken);
+
+    /// <summary>Sends any request (a GET, a form upload) and reads its JSON answer with <paramref name="read"/>, translating failures as for chat calls.</summary>
+    /// <param name="method">The HTTP method.</param>
+    /// <param name="uri">The endpoint.</param>
+    /// <param name="content">The body, or <see langword="null"/>; the request owns and disposes it.</param>
+    /// <param name="model">The model the request is about, for failures (a batch: the batch's model, or a placeholder).</param>
+    /// <param name="read">Reads the answer; a shape it does not expect is a <see cref="LlmErrorKind.ServerError"/>.</param>
+    /// <param name="cancellationToken">Cancels the request.</param>
+    public async Task<T> SendAsync<T>(HttpMethod method, Uri uri, HttpContent? content, string model, Func<JsonElement, ProviderCall, T> read, CancellationToken cancellationToken)
     {
-        using var call = await StartAsync(uri, body, model, stream: false, cancellationToken).ConfigureAwait(false);
+        using var call = await StartAsync(method, uri, content, model, stream: false, cancellationToken).ConfigureAwait(false);
         using var document = await call.ReadJsonAsync().ConfigureAwait(false);
         var root = document.RootElement;
         if (ErrorObjectOf(root) is { } error)
@@ -95,7 +105,7 @@ internal sealed class ProviderConnection : IDisposable
     public async IAsyncEnumerable<ChatResponseUpdate> StreamAsync(
         Uri uri, ReadOnlyMemory<byte> body, string model, IChatStreamAssembler assembler, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var call = await StartAsync(uri, body, model, stream: true, cancellationToken).ConfigureAwait(false);
+        using var call = await StartAsync(HttpMethod.Post, uri, JsonContent(body), model, stream: true, cancellationToken).ConfigureAwait(false);
         bool done = false;
         await foreach (var e in call.ReadEventsAsync().ConfigureAwait(false))
         {
@@ -153,6 +163,54 @@ internal sealed class ProviderConnection : IDisposable
         }
     }
 
+    /// <summary>
+    /// Downloads a body of JSON Lines (a batch result file) and yields it line by line, without holding the whole file;
+    /// each line with its 1-based number. Blank lines are skipped but counted. A connection that breaks mid-file is a
+    /// <see cref="LlmErrorKind.Network"/> failure after the lines already read.
+    /// </summary>
+    public async IAsyncEnumerable<(int Number, string Text)> ReadLinesAsync(Uri uri, string model, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var call = await StartAsync(HttpMethod.Get, uri, null, model, stream: true, cancellationToken).ConfigureAwait(false);
+        Stream body;
+        try
+        {
+            body = await call.Response!.Content.ReadAsStreamAsync(call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (call.Translate(ex) is { } failure)
+        {
+            throw call.Failed(failure);
+        }
+
+        using var reader = new StreamReader(body, System.Text.Encoding.UTF8);
+        int number = 0;
+        while (true)
+        {
+            string? line;
+            try
+            {
+                line = await reader.ReadLineAsync(call.Token).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (call.Translate(ex) is { } failure)
+            {
+                throw call.Failed(failure);
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
+            number++;
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return (number, line);
+            }
+        }
+    }
+
+    /// <summary>The facts a failure of a call about <paramref name="model"/> carries, for translating failures reported inside a body (batch results).</summary>
+    public ProviderFailures.CallInfo CallInfo(string? model) => new(_provider, _displayName, model, _apiKey);
+
     public void Dispose()
     {
         if (_ownsHttpClient)
@@ -176,16 +234,22 @@ internal sealed class ProviderConnection : IDisposable
         ex is InvalidOperationException or KeyNotFoundException or JsonException or IndexOutOfRangeException or FormatException;
 
     /// <summary>Sends a request; on success returns the open response, whose body the caller reads within <see cref="ProviderCall.Token"/>.</summary>
-    private async Task<ProviderCall> StartAsync(Uri uri, ReadOnlyMemory<byte> body, string model, bool stream, CancellationToken cancellationToken)
+    private static HttpContent JsonContent(ReadOnlyMemory<byte> body)
+    {
+        var content = new ReadOnlyMemoryContent(body);
+        content.Headers.ContentType = new("application/json");
+        return content;
+    }
+
+    private async Task<ProviderCall> StartAsync(HttpMethod method, Uri uri, HttpContent? content, string model, bool stream, CancellationToken cancellationToken)
     {
         var info = new ProviderFailures.CallInfo(_provider, _displayName, model, _apiKey);
         var timeout = new CancellationTokenSource(_requestTimeout, _timeProvider);
         var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
         var call = new ProviderCall(this, info, timeout, linked, cancellationToken);
         _logger.LogDebug("Calling {Provider} model {Model} (streaming: {Stream}).", _provider, model, stream);
-        var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ReadOnlyMemoryContent(body) };
+        var request = new HttpRequestMessage(method, uri) { Content = content };
         call.Request = request;
-        request.Content.Headers.ContentType = new("application/json");
         foreach (var (name, value) in _headers)
         {
             request.Headers.TryAddWithoutValidation(name, value);
