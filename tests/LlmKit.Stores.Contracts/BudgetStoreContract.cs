@@ -126,8 +126,9 @@ public abstract class BudgetStoreContract : IAsyncLifetime
         var first = await Store.TryReserveAsync(new BudgetReservationRequest(tenant, "req-a", 10, 0.6m, limits, Noon), default);
         Assert.True(first.IsAdmitted);
         var second = await Store.TryReserveAsync(new BudgetReservationRequest(tenant, "req-a", 10, 0.6m, limits, Noon), default);
-        Assert.Equal(BudgetKind.CostPerRequest, second.Denial!.Budget);
-        Assert.Null(second.Denial.ResetsAt);
+        Assert.Equal((BudgetKind.CostPerRequest, 0.6m, 0.6m), (second.Denial!.Budget, second.Denial.Used, second.Denial.Reserved));
+        Assert.True(second.Denial.IsHeldByReservations);
+        Assert.Equal(first.Reservation!.ExpiresAt, second.Denial.ResetsAt); // held: it frees when the first settles, by its lease at the latest
         Assert.True((await Store.TryReserveAsync(new BudgetReservationRequest(tenant, "req-b", 10, 0.6m, limits, Noon), default)).IsAdmitted);
         Assert.True((await Store.TryReserveAsync(new BudgetReservationRequest(other, "req-a", 10, 0.6m, limits, Noon), default)).IsAdmitted);
 
