@@ -32,6 +32,7 @@ internal static class RedisBudgetScripts
         end
 
         -- Adds an amount to a counter that is still kept (a pruned day or request stays pruned).
+        -- Amounts are subtracted as (0 - x), never -x: Lua's -0 would reach Redis as "-0", which HINCRBY refuses.
         local function add_if_kept(field, amount)
           if redis.call('HEXISTS', counts, field) == 1 then redis.call('HINCRBY', counts, field, amount) end
         end
@@ -53,12 +54,12 @@ internal static class RedisBudgetScripts
               local r_tokens, r_cost, r_day, r_rid = parse(data)
               if redis.call('ZSCORE', win, id) then
                 local held = tonumber(redis.call('HGET', wtok, id) or '0')
-                redis.call('HINCRBY', counts, 'wsum', -held)
-                redis.call('HINCRBY', counts, 'wres', -held)
+                redis.call('HINCRBY', counts, 'wsum', 0 - held)
+                redis.call('HINCRBY', counts, 'wres', 0 - held)
                 redis.call('HSET', wtok, id, 0)
               end
-              if r_day ~= '' and r_cost ~= '0' then add_if_kept('dr:' .. r_day, -tonumber(r_cost)) end
-              if r_rid ~= '' and r_cost ~= '0' then add_if_kept('rr:' .. r_rid, -tonumber(r_cost)) end
+              if r_day ~= '' and r_cost ~= '0' then add_if_kept('dr:' .. r_day, 0 - tonumber(r_cost)) end
+              if r_rid ~= '' and r_cost ~= '0' then add_if_kept('rr:' .. r_rid, 0 - tonumber(r_cost)) end
               count = count + 1
             end
           end
@@ -87,8 +88,8 @@ internal static class RedisBudgetScripts
         if #leaving > 0 then
           for _, wid in ipairs(leaving) do
             local t = tonumber(redis.call('HGET', wtok, wid) or '0')
-            redis.call('HINCRBY', counts, 'wsum', -t)
-            if redis.call('HEXISTS', open, wid) == 1 then redis.call('HINCRBY', counts, 'wres', -t) end
+            redis.call('HINCRBY', counts, 'wsum', 0 - t)
+            if redis.call('HEXISTS', open, wid) == 1 then redis.call('HINCRBY', counts, 'wres', 0 - t) end
             redis.call('HDEL', wtok, wid)
           end
           redis.call('ZREMRANGEBYSCORE', win, '-inf', cutoff)
@@ -201,15 +202,15 @@ internal static class RedisBudgetScripts
         if redis.call('ZSCORE', win, id) then
           local counted = tonumber(redis.call('HGET', wtok, id) or '0')
           redis.call('HINCRBY', counts, 'wsum', tokens - counted)
-          if was_open then redis.call('HINCRBY', counts, 'wres', -counted) end
+          if was_open then redis.call('HINCRBY', counts, 'wres', 0 - counted) end
           redis.call('HSET', wtok, id, tokens)
         end
         if r_day ~= '' then
-          if was_open and r_cost ~= '0' then add_if_kept('dr:' .. r_day, -tonumber(r_cost)) end
+          if was_open and r_cost ~= '0' then add_if_kept('dr:' .. r_day, 0 - tonumber(r_cost)) end
           add_if_kept('du:' .. r_day, cost)
         end
         if r_rid ~= '' then
-          if was_open and r_cost ~= '0' then add_if_kept('rr:' .. r_rid, -tonumber(r_cost)) end
+          if was_open and r_cost ~= '0' then add_if_kept('rr:' .. r_rid, 0 - tonumber(r_cost)) end
           add_if_kept('ru:' .. r_rid, cost)
         end
         expire_all(ARGV[4])

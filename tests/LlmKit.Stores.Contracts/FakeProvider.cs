@@ -2,13 +2,13 @@ using System.Runtime.CompilerServices;
 using LlmKit.Errors;
 using Microsoft.Extensions.AI;
 
-namespace LlmKit.PostgreSql.Tests;
+namespace LlmKit.Stores.Contracts;
 
 /// <summary>
 /// A provider that answers every call with 20 input and 30 output tokens from gpt-4o-mini after a short delay, and
 /// fails the calls whose prompt says "fail" (a server error, after the call was admitted).
 /// </summary>
-internal sealed class FakeProvider : IChatClient
+public sealed class FakeProvider : IChatClient
 {
     public const long InputTokens = 20;
     public const long OutputTokens = 30;
