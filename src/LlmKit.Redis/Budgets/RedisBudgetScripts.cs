@@ -20,10 +20,16 @@ namespace LlmKit.Redis.Budgets;
 /// comparisons run in Lua's doubles, exact below $9,007 and within a few pico-dollars above. The window is a true
 /// sliding minute: an entry counts while its reservation time is later than now minus 60 s, as in memory.
 /// </para>
+/// <para>
+/// Every script that writes starts with <c>#!lua</c> (Redis 7 or later): a script declared that way is refused whole,
+/// before it runs, when Redis is out of memory under <c>noeviction</c>, instead of failing at its first write with the
+/// writes before it kept. Scripts do not roll back, so that is what keeps them all-or-nothing.
+/// </para>
 /// </remarks>
 internal static class RedisBudgetScripts
 {
     private const string Common = """
+        #!lua
         local counts, win, wtok, open, leases, reclaimed, requests = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
 
         local function parse(data)

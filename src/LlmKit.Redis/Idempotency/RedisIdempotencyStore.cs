@@ -12,6 +12,7 @@ namespace LlmKit.Redis.Idempotency;
 public sealed class RedisIdempotencyStore : IIdempotencyStore
 {
     private const string BeginScript = """
+        #!lua
         local state = redis.call('HMGET', KEYS[1], 's', 'fp', 'r')
         if state[1] then return {state[1], state[2], state[3] or ''} end
         redis.call('HSET', KEYS[1], 's', '0', 'fp', ARGV[1], 'tok', ARGV[2])
@@ -21,6 +22,7 @@ public sealed class RedisIdempotencyStore : IIdempotencyStore
 
     // ARGV: token, operation (renew | complete | abandon), lease or retention (ms), result.
     private const string ChangeScript = """
+        #!lua
         local state = redis.call('HMGET', KEYS[1], 's', 'tok')
         if state[1] ~= '0' or state[2] ~= ARGV[1] then return 0 end
         if ARGV[2] == 'renew' then

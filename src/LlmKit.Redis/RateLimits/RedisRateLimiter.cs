@@ -14,6 +14,7 @@ namespace LlmKit.Redis.RateLimits;
 public sealed class RedisRateLimiter : ISharedRateLimiter
 {
     private const string AcquireScript = """
+        #!lua
         local cur, prev = KEYS[1], KEYS[2]
         local cr = tonumber(redis.call('HGET', cur, 'r') or '0')
         local ct = tonumber(redis.call('HGET', cur, 't') or '0')
@@ -30,6 +31,7 @@ public sealed class RedisRateLimiter : ISharedRateLimiter
         """;
 
     private const string AdjustScript = """
+        #!lua
         if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
         local t = redis.call('HINCRBY', KEYS[1], 't', ARGV[1])
         if t < 0 then redis.call('HSET', KEYS[1], 't', 0) end

@@ -14,6 +14,7 @@ namespace LlmKit.Redis.Sessions;
 public sealed class RedisChatSessionStore : IChatSessionStore
 {
     private const string AppendScript = """
+        #!lua
         local list, meta = KEYS[1], KEYS[2]
         local bytes = 0
         if redis.call('EXISTS', list) == 1 then bytes = tonumber(redis.call('HGET', meta, 'b') or '0') end
