@@ -11,46 +11,6 @@ namespace LlmKit.PostgreSql.Tests;
 public sealed class JobQueueTests(SchemaFixture db) : IClassFixture<SchemaFixture>
 {
     [PostgresFact]
-    public async Task Enqueue_is_idempotent_by_key_and_a_lost_lease_cannot_complete()
-    {
-        var queue = new PostgresJobQueue(db.Database);
-        var first = await queue.EnqueueAsync(new JobRequest("echo", "{}") { Queue = "idem", IdempotencyKey = "order-42" });
-        var again = await queue.EnqueueAsync(new JobRequest("echo", "{}") { Queue = "idem", IdempotencyKey = "order-42" });
-        Assert.True(first.Created);
-        Assert.False(again.Created);
-        Assert.Equal(first.Job.Id, again.Job.Id);
-
-        var stale = await queue.TryLeaseAsync("idem", "a", TimeSpan.FromMilliseconds(200));
-        await Task.Delay(400);
-        var fresh = await queue.TryLeaseAsync("idem", "b", TimeSpan.FromMinutes(1));
-        Assert.Equal(stale!.Job.Id, fresh!.Job.Id);
-        Assert.Equal(2, fresh.Job.Attempts);
-        Assert.False(await queue.CompleteAsync(stale, "late"));
-        Assert.False(await queue.HeartbeatAsync(stale, TimeSpan.FromMinutes(1)));
-        Assert.True(await queue.CompleteAsync(fresh, "done"));
-        Assert.Equal(JobState.Succeeded, (await queue.GetAsync(fresh.Job.Id))!.State);
-    }
-
-    [PostgresFact]
-    public async Task A_failing_job_is_retried_with_backoff_then_dead_lettered_and_a_cancelled_one_never_runs()
-    {
-        var queue = new PostgresJobQueue(db.Database);
-        var job = (await queue.EnqueueAsync(new JobRequest("flaky", "{}") { Queue = "retry", MaxAttempts = 2 })).Job;
-        var lease = await queue.TryLeaseAsync("retry", "w", TimeSpan.FromMinutes(1));
-        Assert.Equal(JobState.Queued, await queue.FailAsync(lease!, "boom", TimeSpan.FromMilliseconds(300)));
-        Assert.Null(await queue.TryLeaseAsync("retry", "w", TimeSpan.FromMinutes(1))); // not before the backoff
-        await Task.Delay(400);
-        lease = await queue.TryLeaseAsync("retry", "w", TimeSpan.FromMinutes(1));
-        Assert.Equal(JobState.DeadLettered, await queue.FailAsync(lease!, "boom again", TimeSpan.FromMilliseconds(1)));
-        var dead = await queue.GetAsync(job.Id);
-        Assert.Equal((JobState.DeadLettered, 2, "boom again"), (dead!.State, dead.Attempts, dead.LastError));
-
-        var cancelled = (await queue.EnqueueAsync(new JobRequest("never", "{}") { Queue = "cancel" })).Job;
-        Assert.True(await queue.CancelAsync(cancelled.Id));
-        Assert.Null(await queue.TryLeaseAsync("cancel", "w", TimeSpan.FromMinutes(1)));
-    }
-
-    [PostgresFact]
     public async Task A_thousand_jobs_on_three_workers_complete_exactly_once_even_when_a_worker_dies_holding_a_job()
     {
         await using (var create = db.DataSource.CreateCommand("CREATE TABLE job_effects (job_id uuid NOT NULL, worker text NOT NULL)"))
