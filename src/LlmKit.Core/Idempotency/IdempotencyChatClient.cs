@@ -37,14 +37,9 @@ namespace LlmKit.Idempotency;
 /// </remarks>
 public sealed class IdempotencyChatClient : DelegatingChatClient
 {
-    private static readonly TimeSpan FirstPoll = TimeSpan.FromMilliseconds(10);
-    private static readonly TimeSpan LongestPoll = TimeSpan.FromMilliseconds(250);
-
-    private readonly IIdempotencyStore _store;
-    private readonly IdempotencyOptions _options;
+    private readonly IdempotencyGate _gate;
     private readonly string _clientName;
     private readonly string? _defaultModel;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
     /// <summary>Initializes a new instance of the <see cref="IdempotencyChatClient"/> class.</summary>
@@ -65,18 +60,10 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(clientName);
-        _options = options ?? new IdempotencyOptions();
-        var failures = _options.Validate("IdempotencyOptions").ToList();
-        if (failures.Count > 0)
-        {
-            throw new ArgumentException(string.Join(" ", failures), nameof(options));
-        }
-
-        _store = store;
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _gate = new IdempotencyGate(store, options ?? new IdempotencyOptions(), timeProvider, _logger);
         _clientName = clientName;
         _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
-        _timeProvider = timeProvider ?? TimeProvider.System;
-        _logger = logger ?? (ILogger)NullLogger.Instance;
     }
 
     /// <inheritdoc />
@@ -89,31 +76,32 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
             return await base.GetResponseAsync(messages, options, cancellationToken);
         }
 
-        var outcome = await ClaimAsync(request, cancellationToken);
-        if (outcome.Replay is { } replay)
+        var entry = await _gate.EnterAsync(request.Key, request.ScopedKey, request.Fingerprint, cancellationToken);
+        if (entry.StoredResult is { } stored)
         {
-            return MarkReplay(replay.ToResponse());
+            return MarkReplay(Decode(stored, request.Key).ToResponse());
         }
 
-        if (outcome.Lease is not { } lease)
+        if (entry.Lease is not { } lease)
         {
             return await base.GetResponseAsync(messages, options, cancellationToken); // the store is down and FailOpen is set
         }
 
-        await using var heartbeat = new Heartbeat(this, lease);
         ChatResponse response;
-        try
+        await using (_gate.KeepAlive(lease))
         {
-            response = await base.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch
-        {
-            await AbandonAsync(lease);
-            throw;
+            try
+            {
+                response = await base.GetResponseAsync(messages, options, cancellationToken);
+            }
+            catch
+            {
+                await _gate.AbandonAsync(lease);
+                throw;
+            }
         }
 
-        await heartbeat.StopAsync();
-        await CompleteAsync(lease, StoredAnswer.Encode(response), cancellationToken);
+        await _gate.CompleteAsync(lease, StoredAnswer.Encode(response));
         return response;
     }
 
@@ -132,10 +120,10 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
             yield break;
         }
 
-        var outcome = await ClaimAsync(request, cancellationToken);
-        if (outcome.Replay is { } replay)
+        var entry = await _gate.EnterAsync(request.Key, request.ScopedKey, request.Fingerprint, cancellationToken);
+        if (entry.StoredResult is { } stored)
         {
-            foreach (var update in replay.ToUpdates())
+            foreach (var update in Decode(stored, request.Key).ToUpdates())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 LlmKitCallProperties.IdempotentReplay.SetValue(update.AdditionalProperties ??= [], true);
@@ -145,7 +133,7 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
             yield break;
         }
 
-        if (outcome.Lease is not { } lease)
+        if (entry.Lease is not { } lease)
         {
             await foreach (var update in base.GetStreamingResponseAsync(messages, options, cancellationToken))
             {
@@ -157,7 +145,7 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
 
         var received = new List<ChatResponseUpdate>();
         bool completed = false;
-        await using (var heartbeat = new Heartbeat(this, lease))
+        await using (_gate.KeepAlive(lease))
         {
             try
             {
@@ -174,14 +162,12 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
                 // A failed or abandoned stream is no answer: release the key so the repeat runs the request again.
                 if (!completed)
                 {
-                    await AbandonAsync(lease);
+                    await _gate.AbandonAsync(lease);
                 }
             }
-
-            await heartbeat.StopAsync();
         }
 
-        await CompleteAsync(lease, StoredAnswer.Encode(received), cancellationToken);
+        await _gate.CompleteAsync(lease, StoredAnswer.Encode(received));
     }
 
     private Request? RequestFor(ref IEnumerable<ChatMessage> messages, ChatOptions? options)
@@ -206,100 +192,21 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
         return new Request(key, scoped, fingerprint);
     }
 
-    /// <summary>Claims the key, or waits until the first call's answer can be replayed or the key is free again.</summary>
-    private async Task<Outcome> ClaimAsync(Request request, CancellationToken cancellationToken)
-    {
-        var started = _timeProvider.GetTimestamp();
-        var poll = FirstPoll;
-        bool claiming = true;
-        while (true)
-        {
-            IdempotencyClaim claim;
-            try
-            {
-                claim = claiming
-                    ? await _store.TryBeginAsync(request.ScopedKey, request.Fingerprint, _options.Lease, cancellationToken)
-                    : await _store.GetAsync(request.ScopedKey, cancellationToken);
-            }
-            catch (Exception e) when (_options.FailOpen && e is not OperationCanceledException)
-            {
-                _logger.LogWarning(e, "The idempotency store cannot be reached; the call with key {Key} runs unprotected (LlmKit:Idempotency:FailOpen).", request.Key);
-                return default;
-            }
-
-            if (claim.Status == IdempotencyStatus.Started)
-            {
-                return new Outcome(claim.Lease, null);
-            }
-
-            if (claim.Status == IdempotencyStatus.Absent)
-            {
-                claiming = true; // the first call failed or lapsed: run it here
-                continue;
-            }
-
-            if (!string.Equals(claim.Fingerprint, request.Fingerprint, StringComparison.Ordinal))
-            {
-                throw new IdempotencyKeyReusedException(request.Key);
-            }
-
-            if (claim.Status == IdempotencyStatus.Completed)
-            {
-                try
-                {
-                    if (StoredAnswer.Decode(claim.Result.Span) is { } answer)
-                    {
-                        return new Outcome(null, answer);
-                    }
-                }
-                catch (JsonException e)
-                {
-                    _logger.LogWarning(e, "The stored answer for idempotency key {Key} cannot be read.", request.Key);
-                }
-
-                throw new InvalidOperationException($"The stored answer for idempotency key '{request.Key}' cannot be read; it was written in another format.");
-            }
-
-            // Running elsewhere: poll until it completes, is released, or the wait runs out.
-            var waited = _timeProvider.GetElapsedTime(started);
-            if (waited >= _options.WaitTimeout)
-            {
-                throw new IdempotentRequestInProgressException(request.Key, waited);
-            }
-
-            await Task.Delay(Min(poll, _options.WaitTimeout - waited), _timeProvider, cancellationToken);
-            poll = Min(poll * 2, LongestPoll);
-            claiming = false;
-        }
-    }
-
-    private async Task CompleteAsync(IdempotencyLease lease, byte[] answer, CancellationToken cancellationToken)
+    private StoredAnswer Decode(ReadOnlyMemory<byte> stored, string key)
     {
         try
         {
-            if (!await _store.CompleteAsync(lease, answer, _options.Retention, CancellationToken.None))
+            if (StoredAnswer.Decode(stored.Span) is { } answer)
             {
-                _logger.LogWarning("The claim on an idempotency key of client {Client} lapsed before its call finished; a repeat may have run the request again.", _clientName);
+                return answer;
             }
         }
-        catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (JsonException e)
         {
-            // The answer is in hand: return it. Its repeat runs again once the claim lapses.
-            _logger.LogWarning(e, "The answer of an idempotent call of client {Client} could not be stored.", _clientName);
+            _logger.LogWarning(e, "The stored answer for idempotency key {Key} of client {Client} cannot be read.", key, _clientName);
         }
-    }
 
-    private async Task AbandonAsync(IdempotencyLease lease)
-    {
-        try
-        {
-            await _store.AbandonAsync(lease, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            // The claim lapses with its lease instead.
-            _logger.LogWarning(e, "An idempotency claim of client {Client} could not be released; it lapses with its lease.", _clientName);
-        }
+        throw new InvalidOperationException($"The stored answer for idempotency key '{key}' cannot be read; it was written in another format.");
     }
 
     private static ChatResponse MarkReplay(ChatResponse response)
@@ -308,57 +215,5 @@ public sealed class IdempotencyChatClient : DelegatingChatClient
         return response;
     }
 
-    private static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
-
     private sealed record Request(string Key, string ScopedKey, string Fingerprint);
-
-    private readonly record struct Outcome(IdempotencyLease? Lease, StoredAnswer? Replay);
-
-    /// <summary>Renews a claim every third of its lease until stopped.</summary>
-    private sealed class Heartbeat : IAsyncDisposable
-    {
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public Heartbeat(IdempotencyChatClient owner, IdempotencyLease lease) => _loop = RunAsync(owner, lease, _stop.Token);
-
-        public async Task StopAsync()
-        {
-            if (!_stop.IsCancellationRequested)
-            {
-                await _stop.CancelAsync();
-            }
-
-            await _loop;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await StopAsync();
-            _stop.Dispose();
-        }
-
-        private static async Task RunAsync(IdempotencyChatClient owner, IdempotencyLease lease, CancellationToken stop)
-        {
-            var interval = owner._options.Lease / 3;
-            try
-            {
-                while (true)
-                {
-                    await Task.Delay(interval, owner._timeProvider, stop);
-                    if (!await owner._store.RenewAsync(lease, owner._options.Lease, stop))
-                    {
-                        return; // lost: completing will say so
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-            }
-            catch (Exception e)
-            {
-                owner._logger.LogWarning(e, "Renewing an idempotency claim of client {Client} failed; it lapses with its lease unless the call ends first.", owner._clientName);
-            }
-        }
-    }
 }
