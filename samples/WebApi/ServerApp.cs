@@ -27,7 +27,8 @@ public static class ServerApp
             .AddUsageLedger()
             .AddUsageLogging()
             .AddUsageMetrics()
-            .AddBudgets();
+            .AddBudgets()
+            .AddIdempotency();
         AddModel(llmKit, builder.Configuration).UseResilience();
 
         // The streamed tool loop wraps the whole pipeline (see SupportAgent); its limits come from LlmKit:ToolLoop.
@@ -67,6 +68,7 @@ public static class ServerApp
         app.UseTenantTags();
 
         app.MapChat();
+        app.MapAnswers();
         app.MapJobs();
         // Live: the process answers. Ready: it can do useful work (model circuit closed, job queue not full).
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });
