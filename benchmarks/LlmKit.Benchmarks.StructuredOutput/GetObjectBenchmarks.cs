@@ -68,10 +68,4 @@ public class GetObjectBenchmarks
         {
         }
     }
-
-    private sealed class CapabilitiesClient(IChatClient inner, ChatClientCapabilities capabilities) : DelegatingChatClient(inner)
-    {
-        public override object? GetService(Type serviceType, object? serviceKey = null) =>
-            serviceType == typeof(ChatClientCapabilities) ? capabilities : base.GetService(serviceType, serviceKey);
-    }
 }

@@ -4,9 +4,16 @@ using LlmKit.Benchmarks.StructuredOutput;
 
 // dotnet run -c Release --project benchmarks/LlmKit.Benchmarks.StructuredOutput -- --filter '*'
 // dotnet run -c Release --project benchmarks/LlmKit.Benchmarks.StructuredOutput -- quick   (a Stopwatch harness for loaded machines)
+// dotnet run -c Release --project benchmarks/LlmKit.Benchmarks.StructuredOutput -- stream  (StreamObjectAsync vs GetObjectAsync on 10 MB and 200 KB answers)
 if (args is ["quick", ..])
 {
     QuickHarness.Run();
+    return;
+}
+
+if (args is ["stream", ..])
+{
+    StreamObjectHarness.Run();
     return;
 }
 

@@ -20,7 +20,7 @@ public static class CachingSnippets
         var services = new ServiceCollection();
         services.AddDistributedMemoryCache();               // any IDistributedCache: Redis, SQL Server, PostgreSQL …
         services.AddLlmKit()
-            .AddResponseCache(o => { o.Expiration = TimeSpan.FromHours(6); o.PromptVersion = "capitals-v2"; })
+            .UseResponseCache(o => { o.Expiration = TimeSpan.FromHours(6); o.PromptVersion = "capitals-v2"; })
             .AddChatClient("gpt", provider);
         using var app = services.BuildServiceProvider();
         var chat = app.GetRequiredService<IChatClient>();
@@ -42,7 +42,7 @@ public static class CachingSnippets
         var services = new ServiceCollection();
         services.AddHybridCache();            // in-process tier + the app's IDistributedCache (Redis …) as second tier, if any
         services.AddLlmKit()
-            .AddResponseCache(o => o.PromptVersion = "capitals-v2")
+            .UseResponseCache(o => o.PromptVersion = "capitals-v2")
             .AddChatClient("gpt", provider);
         using var app = services.BuildServiceProvider();
         var chat = app.GetRequiredService<IChatClient>();

@@ -24,7 +24,7 @@ public static class GuardrailsSnippets
                 o.EntityModes["CREDIT_CARD"] = PiiRedactionMode.Mask;   // never restorable, not even for the caller
                 o.AllowList.Add("support@contoso.com");                  // your own public address stays
             })
-            .AddTelemetry(o => o.EnableSensitiveData = true)             // spans now hold redacted text only
+            .UseTelemetry(o => o.EnableSensitiveData = true)             // spans now hold redacted text only
             .AddChatClient("main", model);
         using var app = services.BuildServiceProvider();
         var chat = app.GetRequiredService<IChatClient>();

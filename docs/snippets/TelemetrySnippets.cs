@@ -26,7 +26,7 @@ public static class TelemetrySnippets
         var provider = new ScriptedChatClient().Enqueue(ScriptedTurn.FromText("Hi!").WithModel("gpt-4o-mini").WithUsage(10, 2));
         var services = new ServiceCollection();
         services.AddLlmKit()
-            .AddTelemetry(o => o.EnableSensitiveData = false)   // prompts and answers stay out of traces
+            .UseTelemetry(o => o.EnableSensitiveData = false)   // prompts and answers stay out of traces
             .AddChatClient("gpt", provider);
         using var app = services.BuildServiceProvider();
 

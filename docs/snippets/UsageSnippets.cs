@@ -17,7 +17,7 @@ public static class UsageSnippets
         var services = new ServiceCollection();
         services.AddLlmKit()
             .AddModelCatalog()                         // prices: gpt-4o-mini is $0.15 / $0.60 per million
-            .AddUsageLedger()
+            .UseUsageLedger()
             .AddInMemoryUsageStore()
             .AddChatClient("gpt", provider);
         using var app = services.BuildServiceProvider();
@@ -44,7 +44,7 @@ public static class UsageSnippets
         var services = new ServiceCollection();
         services.AddLlmKit()
             .AddModelCatalog()
-            .AddBudgets(o =>
+            .UseBudgets(o =>
             {
                 o.CostPerDay = 5m;                                            // every tenant, per UTC day
                 o.Tenants["trial"] = new BudgetLimits { CostPerDay = 0.001m }; // a tighter limit for one tenant

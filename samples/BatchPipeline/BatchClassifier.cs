@@ -81,6 +81,7 @@ public sealed class BatchClassifier
     private readonly IModelCatalog _catalog;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<BatchClassifier> _logger;
+    private readonly BatchJobs? _jobs;
 
     public BatchClassifier(
         [FromKeyedServices(ClientName)] IChatClient chat,
@@ -89,8 +90,10 @@ public sealed class BatchClassifier
         RunUsage usage,
         IModelCatalog catalog,
         ILogger<BatchClassifier> logger,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        BatchJobs? jobs = null)
     {
+        _jobs = jobs;
         _chat = chat;
         _options = options.Value;
         _structuredOutput = structuredOutput.Value;
@@ -141,10 +144,13 @@ public sealed class BatchClassifier
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = _options.MaxConcurrency, CancellationToken = cancellationToken };
         try
         {
-            // Parallel.ForEachAsync pulls the next document only when a worker is free, so stopping the sequence
-            // stops new work at once while the calls already admitted by the budget finish and are recorded.
-            await Parallel.ForEachAsync(gate.TakeWhileAllowed(todo), parallel, async (document, token) =>
+            async ValueTask ProcessAsync(DocumentFile document, CancellationToken token)
             {
+                if (gate.IsSpent)
+                {
+                    return; // a document queued as a job before the budget ran out: left for the next run
+                }
+
                 Interlocked.Increment(ref inFlight);
                 gate.Enter();
                 try
@@ -173,7 +179,20 @@ public sealed class BatchClassifier
                 }
 
                 progress?.Report(Snapshot());
-            });
+            }
+
+            if (_jobs is not null)
+            {
+                // --jobs: every document becomes a job on LlmKit's job queue, worked by its JobWorker (BatchJobs.cs).
+                await _jobs.RunAsync(runId, gate.TakeWhileAllowed(todo), d => d.Name, ProcessAsync, cancellationToken);
+            }
+            else
+            {
+                // Parallel.ForEachAsync pulls the next document only when a worker is free, so stopping the sequence
+                // stops new work at once while the calls already admitted by the budget finish and are recorded.
+                await Parallel.ForEachAsync(gate.TakeWhileAllowed(todo), parallel, ProcessAsync);
+            }
+
             if (gate.IsSpent)
             {
                 stopReason = BatchStopReason.BudgetExhausted;

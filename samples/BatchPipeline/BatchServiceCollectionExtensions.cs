@@ -36,7 +36,8 @@ public static class BatchServiceCollectionExtensions
 
         // The run budget is a per-request budget of the batch's tenant, and each run's calls carry the run id as
         // their request id: the stage reserves every call's worst case first, so 8 concurrent calls cannot overspend it.
-        services.AddOptions<BudgetOptions>().Configure<IOptions<BatchOptions>>((budget, batch) =>
+        // Stages read their options under their client's name, so this configures the batch client's budget.
+        services.AddOptions<BudgetOptions>(BatchClassifier.ClientName).Configure<IOptions<BatchOptions>>((budget, batch) =>
         {
             if (batch.Value.RunBudgetUsd is { } usd)
             {

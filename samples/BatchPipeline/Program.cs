@@ -2,6 +2,8 @@
 //   dotnet run                                   the bundled tickets/ folder, 8 at a time, with the OFFLINE DEMO MODEL
 //   dotnet run -- path/to/folder                 another folder (*.txt, recursively)
 //   dotnet run -- --concurrency 2 --budget 0.02  fewer at once, a smaller run budget (US dollars)
+//   dotnet run -- --jobs                         each document a job on LlmKit's job queue, worked by its JobWorker;
+//                                                with --LlmKit:PostgreSql:ConnectionString "…" every store is in PostgreSQL
 // Run it again: finished documents are skipped, changed and failed ones are redone. Ctrl+C stops cleanly.
 // With OPENAI_API_KEY (optionally OPENAI_BASE_URL, LLMKIT_MODEL, default gpt-4o-mini) or ANTHROPIC_API_KEY
 // (LLMKIT_MODEL, default claude-3-5-haiku-latest) it classifies with a real model instead.
@@ -16,14 +18,21 @@ using Microsoft.Extensions.Options;
 // sees the arguments: that provider reads "/path" as a switch (Windows style) and would swallow the next argument.
 string? inputArgument = args is [var first, ..] && !first.StartsWith('-') ? first : null;
 string[] switches = inputArgument is null ? args : args[1..];
+// --jobs (a flag): documents go through LlmKit's job queue (BatchJobs.cs); in PostgreSQL with LlmKit:PostgreSql:ConnectionString.
+bool jobs = switches.Contains("--jobs");
+switches = [.. switches.Where(a => a != "--jobs")];
 var builder = Host.CreateApplicationBuilder(switches);
 builder.Configuration.AddCommandLine(switches, BatchOptions.SwitchMappings.ToDictionary());
+if (jobs)
+{
+    builder.Configuration.AddInMemoryCollection([new(BatchJobsServiceCollectionExtensions.UseJobQueueKey, "true")]);
+}
 if (inputArgument is not null)
 {
     builder.Configuration.AddInMemoryCollection([new($"{BatchOptions.SectionName}:{nameof(BatchOptions.InputFolder)}", inputArgument)]);
 }
 
-var llmKit = builder.Services.AddBatchClassifier();
+var llmKit = builder.Services.AddBatchClassifier().AddBatchModes(builder.Configuration);
 string? model = Environment.GetEnvironmentVariable("LLMKIT_MODEL");
 string modelName;
 if (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 })
@@ -67,7 +76,8 @@ var options = host.Services.GetRequiredService<IOptions<BatchOptions>>().Value;
 var classifier = host.Services.GetRequiredService<BatchClassifier>();
 
 Console.WriteLine($"Classifying {BatchPaths.ResolveInput(options.InputFolder)} with {modelName}");
-Console.WriteLine($"  concurrency {options.MaxConcurrency}, run budget {(options.RunBudgetUsd is { } b ? $"${b}" : "none")}, progress file {classifier.ProgressPath}");
+string asJobs = host.Services.GetService<BatchJobs>() is null ? "" : $", as jobs on {host.Services.GetRequiredService<LlmKit.Jobs.IJobQueue>().GetType().Name}";
+Console.WriteLine($"  concurrency {options.MaxConcurrency}{asJobs}, run budget {(options.RunBudgetUsd is { } b ? $"${b}" : "none")}, progress file {classifier.ProgressPath}");
 
 BatchRunSummary summary;
 // Ctrl+C stops the host, which cancels ApplicationStopping: the run stops taking documents, cancels the calls in

@@ -146,7 +146,7 @@ public static class EvaluationDemo
                 OutputPricePerMillion = 0.60m,
             })
             .AddStructuredOutput()
-            .AddUsageLedger()
+            .UseUsageLedger()
             .AddUsageSink(meter);
         if (offline)
         {

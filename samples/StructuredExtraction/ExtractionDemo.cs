@@ -6,6 +6,7 @@ using LlmKit.Errors;
 using LlmKit.Models;
 using LlmKit.StructuredOutput;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -40,12 +41,16 @@ public static class ExtractionDemo
         bool offline = args.Contains("--offline");
         string? path = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal));
 
+        // This sample has no appsettings.json: its configuration is the environment (keys) and --Key=Value arguments.
+        // Without the host's defaults it never picks up another app's appsettings.json from the same folder, whose
+        // LlmKit sections it does not use (LlmKit stops the host on a section nothing reads).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
-            // Only --Key=Value arguments are configuration; a file path is ours.
-            Args = args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=')).ToArray(),
+            DisableDefaults = true,
             ContentRootPath = AppContext.BaseDirectory,
         });
+        builder.Configuration.AddEnvironmentVariables();
+        builder.Configuration.AddCommandLine(args.Where(a => a.StartsWith("--", StringComparison.Ordinal) && a.Contains('=')).ToArray());
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         var llmKit = builder.Services.AddLlmKit()
             // The offline model is priced like a small hosted model, so the cost line has something to show.

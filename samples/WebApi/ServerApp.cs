@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using LlmKit.DependencyInjection;
+using LlmKit.Jobs;
 using LlmKit.Tools;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -31,6 +32,17 @@ public static class ServerApp
             .AddIdempotency();
         AddModel(llmKit, builder.Configuration).UseResilience();
 
+        // One line of configuration moves every store LlmKit keeps (budgets, usage ledger, jobs, suspended tool loops,
+        // shared rate limits) to PostgreSQL, so several instances share them and they survive a restart:
+        //   "LlmKit": { "PostgreSql": { "ConnectionString": "Host=db;Database=app;Username=app;Password=…" } }
+        // The app applies LlmKit's schema when it starts; where a DBA owns the schema, set "EnsureSchema": false.
+        bool usePostgreSql = builder.Configuration.GetSection(PostgreSqlBuilderExtensions.ConfigurationSection).Exists();
+        if (usePostgreSql)
+        {
+            bool ensureSchema = builder.Configuration.GetValue($"{PostgreSqlBuilderExtensions.ConfigurationSection}:EnsureSchema", true);
+            llmKit.AddPostgreSql(o => o.EnsureSchema = ensureSchema);
+        }
+
         // The streamed tool loop wraps the whole pipeline (see SupportAgent); its limits come from LlmKit:ToolLoop.
         services.AddOptions<ToolLoopOptions>()
             .BindLlmKitConfiguration("LlmKit:ToolLoop")
@@ -40,9 +52,22 @@ public static class ServerApp
         services.AddSingleton<SupportAgent>();
         services.AddSingleton<ChatStreamStats>();
 
-        services.AddOptions<JobOptions>().BindConfiguration("Jobs").ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<JobQueue>();
-        services.AddHostedService<TriageWorker>();
+        // Background jobs on LlmKit's job queue (IJobQueue), run by its hosted JobWorker (settings: LlmKit:Jobs).
+        services.AddOptions<JobOptions>().BindConfiguration("Jobs").ValidateDataAnnotations()
+            .Validate(o => o.RunWorker || usePostgreSql, "Jobs:RunWorker=false needs a shared job queue (LlmKit:PostgreSql:ConnectionString): with the in-memory queue no other instance could run the jobs.")
+            .ValidateOnStart();
+        if (builder.Configuration.GetValue("Jobs:RunWorker", true))
+        {
+            llmKit.AddJobWorker();
+        }
+        else
+        {
+            // This instance only accepts jobs; instances on the same database run them.
+            llmKit.AddJobQueue();
+            services.AddOptions<JobWorkerOptions>().BindLlmKitConfiguration(JobsBuilderExtensions.ConfigurationSection);
+        }
+
+        llmKit.AddJobHandler<TriageJobHandler>(TriageJob.Kind);
 
         // Enums travel as names ("Running", not 2): the page and API clients read them.
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.Converters.Add(new JsonStringEnumConverter()));

@@ -77,6 +77,14 @@ public sealed class SnippetRunTests
             Assert.Equal(ToolLoopStopReason.FinalAnswer, resumed.StopReason);
             Assert.Contains(resumed.Steps, s => s.ToolName == "refund_order" && s.Outcome == ToolCallOutcome.Succeeded);
         },
+        ["replicas-resume"] = async () =>
+        {
+            var (first, replay, stranger) = await ReplicasSnippets.ResumeStored();
+            Assert.Equal(ToolLoopStopReason.FinalAnswer, first.Result!.StopReason);
+            Assert.Single(first.Result.Steps, s => s.ToolName == "refund_order" && s.Outcome == ToolCallOutcome.Succeeded);
+            Assert.Equal((ToolLoopResumeStatus.AlreadyClaimed, null), (replay.Status, replay.Result));
+            Assert.Equal(ToolLoopResumeStatus.NotOwner, stranger.Status);
+        },
         ["resilience-retry"] = async () =>
         {
             var (text, requests, stages) = await ResilienceSnippets.Retry();

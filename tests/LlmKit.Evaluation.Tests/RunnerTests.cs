@@ -52,7 +52,7 @@ public sealed class RunnerTests
         var services = new ServiceCollection();
         services.AddLlmKit()
             .AddModelCatalog(o => o.Models["priced-model"] = new ModelOverride { ContextWindow = 8000, MaxOutputTokens = 1000, InputPricePerMillion = 0.10m, OutputPricePerMillion = 0 })
-            .AddUsageLedger()
+            .UseUsageLedger()
             .AddUsageSink(meter)
             .AddChatClient("m", _ => model);
         await using var provider = services.BuildServiceProvider();

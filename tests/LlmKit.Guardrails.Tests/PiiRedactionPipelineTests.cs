@@ -42,8 +42,8 @@ public sealed class PiiRedactionPipelineTests : IDisposable
         services.AddLogging(b => b.AddProvider(_capture).SetMinimumLevel(LogLevel.Trace));
         var llmKit = services.AddLlmKit()
             .UsePiiRedaction(configure)
-            .AddTelemetry(o => o.EnableSensitiveData = true)
-            .AddUsageLedger().AddInMemoryUsageStore().AddUsageLogging();
+            .UseTelemetry(o => o.EnableSensitiveData = true)
+            .UseUsageLedger().AddInMemoryUsageStore().AddUsageLogging();
         if (tool is not null)
         {
             llmKit.AddTool(tool);

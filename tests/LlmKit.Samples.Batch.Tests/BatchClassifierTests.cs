@@ -221,7 +221,7 @@ public sealed class BatchClassifierTests
         Assert.False(File.Exists(folder.ProgressPath));
     }
 
-    private static void AssertEachDocumentDoneOnce(BatchFolder folder)
+    internal static void AssertEachDocumentDoneOnce(BatchFolder folder)
     {
         var done = folder.ReadProgress().Where(e => e.Status == DocumentStatus.Done).GroupBy(e => e.Document).ToList();
         Assert.All(done, g => Assert.Single(g));
@@ -230,7 +230,7 @@ public sealed class BatchClassifierTests
     }
 
     /// <summary>Progress&lt;T&gt; posts to the thread pool; a test that cancels on a count needs the report at once.</summary>
-    private sealed class SynchronousProgress(Action<BatchProgress> report) : IProgress<BatchProgress>
+    internal sealed class SynchronousProgress(Action<BatchProgress> report) : IProgress<BatchProgress>
     {
         public void Report(BatchProgress value) => report(value);
     }

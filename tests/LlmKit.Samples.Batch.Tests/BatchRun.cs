@@ -67,6 +67,7 @@ internal sealed class BatchFolder : IDisposable
         }
 
         builder.Services.AddBatchClassifier()
+            .AddBatchModes(builder.Configuration)
             .AddChatClient(BatchClassifier.ClientName, sp => probe.Wrap(new DemoClassifierChatClient(sp.GetRequiredService<IOptions<DemoModelOptions>>().Value)))
             .UseResilience();
         using var host = builder.Build();

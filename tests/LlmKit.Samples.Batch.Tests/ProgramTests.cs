@@ -40,6 +40,20 @@ public sealed class ProgramTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(string[] args)
     {
+        using var process = BatchApp.Start(args);
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await stdout + await stderr);
+    }
+}
+
+/// <summary>The built sample, started as a user starts it (<c>dotnet BatchPipeline.dll …</c>) with its output redirected.</summary>
+internal static class BatchApp
+{
+    public static Process Start(IEnumerable<string> args)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
             RedirectStandardOutput = true,
@@ -58,11 +72,6 @@ public sealed class ProgramTests
             start.Environment.Remove(variable);
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
+        return Process.Start(start)!;
     }
 }

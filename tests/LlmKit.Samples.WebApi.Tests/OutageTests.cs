@@ -117,7 +117,9 @@ public sealed class OutageTests
     [Fact]
     public async Task A_job_whose_model_call_fails_says_why()
     {
-        await using var server = await SampleServer.StartAsync("LlmKit:Resilience:assistant:Retry:MaxRetryAttempts=0");
+        // The job gets a second attempt (the outage is transient), then stops with the reason.
+        await using var server = await SampleServer.StartAsync(
+            "LlmKit:Resilience:assistant:Retry:MaxRetryAttempts=0", "Jobs:MaxAttempts=2", "LlmKit:Jobs:RetryBaseDelay=00:00:00.100");
         using var response = await server.Http.PostAsJsonAsync("jobs", new { tickets = new[] { "fine", "[outage] this one fails" } });
         var location = response.Headers.Location!;
         JobStatus status;
@@ -134,7 +136,8 @@ public sealed class OutageTests
     }
 
     [Theory]
-    [InlineData("Jobs:Workers=0")]
+    [InlineData("LlmKit:Jobs:Concurrency=0")]
+    [InlineData("Jobs:RunWorker=false")]
     [InlineData("LlmKit:Budgets:TokensPerMinute=-5")]
     [InlineData("LlmKit:ToolLoop:MaxIterations=0")]
     public async Task Invalid_settings_stop_the_app_at_start(string setting)

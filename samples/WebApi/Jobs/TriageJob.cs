@@ -1,22 +1,30 @@
 using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using LlmKit.Jobs;
 
 namespace WebApi.Jobs;
 
-/// <summary>Settings of the background jobs (section <c>Jobs</c>), validated when the app starts.</summary>
+/// <summary>Settings of the triage jobs (section <c>Jobs</c>), validated when the app starts. The worker's own settings are under <c>LlmKit:Jobs</c>.</summary>
 public sealed class JobOptions
 {
     /// <summary>How many jobs may wait; beyond that POST /jobs answers 503 instead of queueing without bound.</summary>
-    [Range(1, 10_000)]
+    [Range(1, 100_000)]
     public int QueueCapacity { get; set; } = 100;
-
-    /// <summary>How many jobs run at the same time.</summary>
-    [Range(1, 64)]
-    public int Workers { get; set; } = 2;
 
     /// <summary>The most tickets one job may carry.</summary>
     [Range(1, 1000)]
     public int MaxTicketsPerJob { get; set; } = 50;
+
+    /// <summary>How many times a job runs when the model keeps failing transiently (overloaded, rate limited, unreachable) or the app stops under it.</summary>
+    [Range(1, 20)]
+    public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// Whether this instance runs the job worker. Set it to false for instances that only accept jobs while other
+    /// instances (on the same PostgreSQL database) run them; with the in-memory queue nothing else could.
+    /// </summary>
+    public bool RunWorker { get; set; } = true;
 }
 
 /// <summary>The structured answer the model gives for one ticket (validated against its JSON schema).</summary>
@@ -28,7 +36,8 @@ public sealed record TicketTriage(
 /// <summary>The body of <c>POST /jobs</c>.</summary>
 public sealed record TriageJobRequest(IReadOnlyList<string>? Tickets);
 
-public enum JobState
+/// <summary>Where a triage job is, as the API reports it.</summary>
+public enum TriageState
 {
     Queued,
     Running,
@@ -42,90 +51,48 @@ public sealed record JobError(string Kind, string Detail);
 
 /// <summary>What <c>GET /jobs/{id}</c> returns.</summary>
 public sealed record JobStatus(
-    string Id, JobState State, int Completed, int Total, int Percent, IReadOnlyList<TicketTriage> Results, JobError? Error,
+    string Id, TriageState State, int Completed, int Total, int Percent, IReadOnlyList<TicketTriage> Results, JobError? Error,
     DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt);
 
-/// <summary>One triage job. All changes go through its lock, so a poll never sees a half-updated job.</summary>
-public sealed class TriageJob(string id, string? tenant, IReadOnlyList<string> tickets, DateTimeOffset createdAt)
+/// <summary>The job's input, stored in the queue as its payload: the job runs outside the request, so it carries the tenant.</summary>
+public sealed record TriagePayload(string? Tenant, IReadOnlyList<string> Tickets);
+
+/// <summary>The job's result, stored in the queue: every ticket triaged, or those before a failure and why it stopped.</summary>
+public sealed record TriageOutcome(IReadOnlyList<TicketTriage> Results, JobError? Error);
+
+/// <summary>Reads a queued job (LlmKit's <see cref="JobRecord"/>) as the API's <see cref="JobStatus"/>.</summary>
+public static class TriageJob
 {
-    private readonly Lock _gate = new();
-    private readonly List<TicketTriage> _results = [];
-    private JobState _state = JobState.Queued;
-    private JobError? _error;
-    private DateTimeOffset? _finishedAt;
+    /// <summary>The job kind the handler is registered under.</summary>
+    public const string Kind = "ticket-triage";
 
-    public string Id { get; } = id;
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public string? Tenant { get; } = tenant;
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
 
-    public IReadOnlyList<string> Tickets { get; } = tickets;
+    public static TriagePayload PayloadOf(JobRecord job) => JsonSerializer.Deserialize<TriagePayload>(job.Payload, Json)!;
 
-    /// <summary>Cancelled by DELETE /jobs/{id}.</summary>
-    public CancellationTokenSource Cancellation { get; } = new();
+    public static bool IsFinished(JobRecord job) => job.State is LlmKit.Jobs.JobState.Succeeded or LlmKit.Jobs.JobState.DeadLettered or LlmKit.Jobs.JobState.Cancelled;
 
-    public bool IsFinished
+    public static JobStatus StatusOf(JobRecord job)
     {
-        get
+        int total = PayloadOf(job).Tickets.Count;
+        var outcome = job is { State: LlmKit.Jobs.JobState.Succeeded, Result: { } result } ? JsonSerializer.Deserialize<TriageOutcome>(result, Json) : null;
+        var (state, error) = job.State switch
         {
-            lock (_gate)
-            {
-                return _state is JobState.Succeeded or JobState.Failed or JobState.Cancelled;
-            }
-        }
+            LlmKit.Jobs.JobState.Queued => (TriageState.Queued, (JobError?)null),
+            LlmKit.Jobs.JobState.Running => (TriageState.Running, null),
+            LlmKit.Jobs.JobState.Succeeded => outcome?.Error is { } failure ? (TriageState.Failed, failure) : (TriageState.Succeeded, null),
+            LlmKit.Jobs.JobState.Cancelled => (TriageState.Cancelled, null),
+            // Every attempt ended in an unexpected error (the handler records model failures as an outcome instead).
+            _ => (TriageState.Failed, new JobError("Unexpected",
+                $"The job failed {job.Attempts} time(s); the server log has the details under job id {job.Id:n}.")),
+        };
+
+        IReadOnlyList<TicketTriage> results = outcome?.Results ?? [];
+        // While it runs, progress is the fraction of tickets done (written after every ticket); after, the results count.
+        int completed = outcome is not null ? results.Count : (int)Math.Round((job.Progress?.Fraction ?? 0) * total);
+        return new JobStatus(job.Id.ToString("n"), state, completed, total, total == 0 ? 100 : completed * 100 / total, results, error,
+            job.CreatedAt, job.FinishedAt);
     }
-
-    /// <summary>Moves a queued job to running; false when it was cancelled while it waited.</summary>
-    public bool TryStart()
-    {
-        lock (_gate)
-        {
-            if (_state != JobState.Queued)
-            {
-                return false;
-            }
-
-            _state = JobState.Running;
-            return true;
-        }
-    }
-
-    public void AddResult(TicketTriage result)
-    {
-        lock (_gate)
-        {
-            if (_state == JobState.Running)
-            {
-                _results.Add(result);
-            }
-        }
-    }
-
-    /// <summary>Finishes the job once; later calls (a cancel racing a failure) change nothing.</summary>
-    public bool TryFinish(JobState state, JobError? error, DateTimeOffset now)
-    {
-        lock (_gate)
-        {
-            if (_state is JobState.Succeeded or JobState.Failed or JobState.Cancelled)
-            {
-                return false;
-            }
-
-            _state = state;
-            _error = error;
-            _finishedAt = now;
-            return true;
-        }
-    }
-
-    public JobStatus Snapshot(DateTimeOffset createdAt)
-    {
-        lock (_gate)
-        {
-            int total = Tickets.Count;
-            int completed = _results.Count;
-            return new JobStatus(Id, _state, completed, total, total == 0 ? 100 : completed * 100 / total, _results.ToList(), _error, createdAt, _finishedAt);
-        }
-    }
-
-    public JobStatus Snapshot() => Snapshot(createdAt);
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using LlmKit.Budgets;
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
@@ -23,56 +24,66 @@ public static class BudgetBuilderExtensions
     public const string StageName = "budget";
 
     /// <summary>
-    /// Adds the budget stage to every client (once, however often it is called), with an <see cref="InMemoryBudgetStore"/> unless another
-    /// <see cref="IBudgetStore"/> is registered. Cost limits need an <see cref="IModelCatalog"/>; prompt tokens are
-    /// counted with an <see cref="IChatTokenCounter"/> when one is registered.
+    /// Adds the budget stage to every client (<see cref="ChatPipelineOrder.Budget"/>), with an <see cref="InMemoryBudgetStore"/>
+    /// unless another <see cref="IBudgetStore"/> is registered. Cost limits need an <see cref="IModelCatalog"/>; prompt
+    /// tokens are counted with an <see cref="IChatTokenCounter"/> when one is registered.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
-    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:Budgets</c>.</param>
+    /// <param name="configure">Sets the limits in code; <c>LlmKit:Budgets</c> overrides them.</param>
     /// <returns>The builder.</returns>
     /// <example>
     /// <code>
     /// services.AddLlmKit()
-    ///     .AddBudgets(b => { b.CostPerDay = 5m; b.TokensPerMinute = 200_000; b.DowngradeTo = "mini"; });
+    ///     .UseBudgets(b => { b.CostPerDay = 5m; b.TokensPerMinute = 200_000; b.DowngradeTo = "mini"; });
     /// </code>
     /// </example>
-    public static LlmKitBuilder AddBudgets(this LlmKitBuilder builder, Action<BudgetOptions>? configure = null)
+    public static LlmKitBuilder UseBudgets(this LlmKitBuilder builder, Action<BudgetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
-        builder.TryUseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName)); // a second call only adds configuration
+        Use(builder, null, configure);
         return builder;
     }
 
-    /// <summary>Adds the budget stage to this client only, with its own limits (the store is shared).</summary>
+    /// <summary>
+    /// Adds the budget stage to this client only, or adds this client's own limits to the stage every client has (the
+    /// store is shared).
+    /// </summary>
     /// <param name="builder">The client's builder.</param>
-    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:Budgets</c>.</param>
+    /// <param name="configure">Sets this client's limits in code; <c>LlmKit:Budgets:&lt;client&gt;</c> overrides them.</param>
     /// <returns>The builder.</returns>
-    public static LlmKitChatClientBuilder UseBudget(this LlmKitChatClientBuilder builder, Action<BudgetOptions>? configure = null)
+    public static LlmKitChatClientBuilder UseBudgets(this LlmKitChatClientBuilder builder, Action<BudgetOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, builder.Name, configure);
-        return builder.UseStage(Stage(builder.Name));
+        Use(builder.LlmKit, builder.Name, configure);
+        return builder;
     }
 
-    private static void Register(IServiceCollection services, string optionsName, Action<BudgetOptions>? configure)
+    /// <summary>The former name of <see cref="UseBudgets(LlmKitBuilder, Action{BudgetOptions})"/>.</summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Sets the limits in code.</param>
+    /// <returns>The builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static LlmKitBuilder AddBudgets(this LlmKitBuilder builder, Action<BudgetOptions>? configure = null) => builder.UseBudgets(configure);
+
+    /// <summary>The former name of <see cref="UseBudgets(LlmKitChatClientBuilder, Action{BudgetOptions})"/>.</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="configure">Sets this client's limits in code.</param>
+    /// <returns>The builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static LlmKitChatClientBuilder UseBudget(this LlmKitChatClientBuilder builder, Action<BudgetOptions>? configure = null) => builder.UseBudgets(configure);
+
+    private static void Use(LlmKitBuilder builder, string? clientName, Action<BudgetOptions>? configure)
     {
-        services.TryAddSingleton<LlmKitInstrumentation>();
-        services.TryAddSingleton<IBudgetStore, InMemoryBudgetStore>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BudgetOptions>, BudgetOptionsValidator>());
-        var options = services.AddOptions<BudgetOptions>(optionsName)
-            .BindLlmKitConfiguration(ConfigurationSection)
-            .ValidateOnStart();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
+        builder.Services.TryAddSingleton<LlmKitInstrumentation>();
+        builder.Services.TryAddSingleton<IBudgetStore, InMemoryBudgetStore>();
+        StageOptions.Register(builder, "Budgets", clientName, configure);
+        StageRegistration.Use(builder, clientName, Stage());
     }
 
-    private static ChatPipelineStage Stage(string optionsName) =>
+    private static ChatPipelineStage Stage() =>
         new(StageName, ChatPipelineOrder.Budget, ctx =>
         {
-            var options = ctx.Services.GetRequiredService<IOptionsMonitor<BudgetOptions>>().Get(optionsName);
+            var options = StageOptions.Get<BudgetOptions>(ctx.Services, ctx.ClientName);
             var clients = ctx.Services.GetRequiredService<ILlmKitChatClients>();
             if (options.DowngradeTo is { } target && !clients.Names.Contains(target))
             {
@@ -95,13 +106,4 @@ public static class BudgetBuilderExtensions
                 Refusals = ctx.Services.GetService<UsageRecorder>(),
             };
         });
-
-    private sealed class BudgetOptionsValidator : IValidateOptions<BudgetOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, BudgetOptions options)
-        {
-            var failures = options.Validate(ConfigurationSection).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
-    }
 }

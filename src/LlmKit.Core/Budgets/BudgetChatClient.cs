@@ -202,7 +202,7 @@ public sealed class BudgetChatClient : DelegatingChatClient
         }
         else
         {
-            var result = await _store.TryReserveAsync(new BudgetReservationRequest(tenant, requestId, tokens, cost, limits, now), cancellationToken);
+            var result = await _store.TryReserveAsync(new BudgetReservationRequest(tenant, requestId, tokens, cost, limits, now) { Lease = _options.ReservationLease }, cancellationToken);
             reservation = result.Reservation;
             denial = result.Denial;
         }

@@ -6,7 +6,7 @@ namespace LlmKit.Budgets;
 /// Before a call the stage reserves its estimated maximum — the prompt's tokens plus the maximum output tokens,
 /// priced from the model catalog — and after it settles the actual usage, so concurrent calls cannot overspend.
 /// </remarks>
-public sealed class BudgetOptions
+public sealed class BudgetOptions : LlmKit.DependencyInjection.IValidatableOptions
 {
     /// <summary>Gets or sets the tokens per tenant per sliding minute.</summary>
     /// <value>The default value is <see langword="null"/> (no limit).</value>
@@ -50,6 +50,18 @@ public sealed class BudgetOptions
     /// <value>The default value is 4096. Must be at least 1.</value>
     public int DefaultMaxOutputTokens { get; set; } = BudgetConstants.DefaultMaxOutputTokens;
 
+    /// <summary>
+    /// Gets or sets how long a reservation may stay open before the store reclaims it as abandoned: the caller died
+    /// mid-call (a replica killed or crashed) and will never settle it.
+    /// </summary>
+    /// <value>The default value is 10 minutes. Must be at least 1 second.</value>
+    /// <remarks>
+    /// Longer than the longest call your timeouts allow (a live call's reservation must not be reclaimed), shorter than
+    /// you are willing to have a dead replica hold part of a tenant's budget. A call that settles after its lease still
+    /// records what it used.
+    /// </remarks>
+    public TimeSpan ReservationLease { get; set; } = BudgetConstants.DefaultReservationLease;
+
     internal BudgetLimits Defaults => new()
     {
         TokensPerMinute = TokensPerMinute,
@@ -57,6 +69,8 @@ public sealed class BudgetOptions
         MaxCostPerCall = MaxCostPerCall,
         CostPerRequest = CostPerRequest,
     };
+
+    IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section) => Validate(section);
 
     internal IEnumerable<string> Validate(string section)
     {
@@ -92,6 +106,11 @@ public sealed class BudgetOptions
         if (DefaultMaxOutputTokens < 1)
         {
             yield return $"{section}:DefaultMaxOutputTokens must be at least 1, but was {DefaultMaxOutputTokens}.";
+        }
+
+        if (ReservationLease < TimeSpan.FromSeconds(1))
+        {
+            yield return $"{section}:ReservationLease must be at least 1 second, but was {ReservationLease}.";
         }
     }
 }

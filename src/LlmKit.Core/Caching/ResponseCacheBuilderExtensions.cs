@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using LlmKit.Caching;
 using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
@@ -18,49 +19,52 @@ public static class ResponseCacheBuilderExtensions
     /// <summary>The configuration section of <see cref="ResponseCacheOptions"/>: <c>LlmKit:ResponseCache</c>.</summary>
     public const string ConfigurationSection = "LlmKit:ResponseCache";
 
+    /// <summary>The name of the response-cache stage in <see cref="ChatPipelineDescription.StageNames"/>: <c>response-cache</c>.</summary>
+    public const string StageName = "response-cache";
+
     /// <summary>
-    /// Adds the response cache to every client (once, however often it is called). It uses the container's
+    /// Adds the response cache to every client (<see cref="ChatPipelineOrder.Cache"/>). It uses the container's
     /// <see cref="HybridCache"/> when there is one (<c>services.AddHybridCache()</c>: concurrent identical calls coalesced
     /// into one model call, entries tagged by prompt version and client), otherwise its <see cref="IDistributedCache"/>
     /// (for example <c>services.AddDistributedMemoryCache()</c>, or a PostgreSQL- or Redis-backed one).
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
-    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:ResponseCache</c>.</param>
+    /// <param name="configure">Sets the options in code; <c>LlmKit:ResponseCache</c> overrides them.</param>
     /// <returns>The builder.</returns>
-    public static LlmKitBuilder AddResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null)
+    public static LlmKitBuilder UseResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, Microsoft.Extensions.Options.Options.DefaultName, configure);
-        builder.TryUseStage(Stage(Microsoft.Extensions.Options.Options.DefaultName)); // a second call only adds configuration
+        Use(builder, null, configure);
         return builder;
     }
 
-    /// <summary>Adds the response cache to this client only, with its own settings.</summary>
+    /// <summary>Adds the response cache to this client only, or gives it its own settings.</summary>
     /// <param name="builder">The client's builder.</param>
-    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:ResponseCache</c>.</param>
+    /// <param name="configure">Sets this client's options in code; <c>LlmKit:ResponseCache:&lt;client&gt;</c> overrides them.</param>
     /// <returns>The builder.</returns>
     public static LlmKitChatClientBuilder UseResponseCache(this LlmKitChatClientBuilder builder, Action<ResponseCacheOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        Register(builder.Services, builder.Name, configure);
-        return builder.UseStage(Stage(builder.Name));
+        Use(builder.LlmKit, builder.Name, configure);
+        return builder;
     }
 
-    private static void Register(IServiceCollection services, string optionsName, Action<ResponseCacheOptions>? configure)
+    /// <summary>The former name of <see cref="UseResponseCache(LlmKitBuilder, Action{ResponseCacheOptions})"/>.</summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Sets the options in code.</param>
+    /// <returns>The builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static LlmKitBuilder AddResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null) => builder.UseResponseCache(configure);
+
+    private static void Use(LlmKitBuilder builder, string? clientName, Action<ResponseCacheOptions>? configure)
     {
-        services.TryAddSingleton<LlmKitInstrumentation>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResponseCacheOptions>, ResponseCacheOptionsValidator>());
-        var options = services.AddOptions<ResponseCacheOptions>(optionsName)
-            .BindLlmKitConfiguration(ConfigurationSection)
-            .ValidateOnStart();
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
+        builder.Services.TryAddSingleton<LlmKitInstrumentation>();
+        StageOptions.Register(builder, "ResponseCache", clientName, configure);
+        StageRegistration.Use(builder, clientName, Stage());
     }
 
-    private static ChatPipelineStage Stage(string optionsName) =>
-        new("response-cache", ChatPipelineOrder.Cache, ctx =>
+    private static ChatPipelineStage Stage() =>
+        new(StageName, ChatPipelineOrder.Cache, ctx =>
         {
             // HybridCache when the app registered one (it keeps using the app's IDistributedCache as its second tier).
             var hybrid = ctx.Services.GetService<HybridCache>();
@@ -69,7 +73,7 @@ public static class ResponseCacheBuilderExtensions
                     $"The response cache of chat client '{ctx.ClientName}' needs a HybridCache or an IDistributedCache service. " +
                     "Register one, for example with services.AddHybridCache() (Microsoft.Extensions.Caching.Hybrid) or services.AddDistributedMemoryCache().")
                 : null;
-            var options = ctx.Services.GetRequiredService<IOptionsMonitor<ResponseCacheOptions>>().Get(optionsName);
+            var options = StageOptions.Get<ResponseCacheOptions>(ctx.Services, ctx.ClientName);
             var clientDefaults = ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName);
             var instrumentation = ctx.Services.GetService<LlmKitInstrumentation>();
             var logger = ctx.Services.GetService<ILogger<ResponseCacheChatClient>>();
@@ -77,13 +81,4 @@ public static class ResponseCacheBuilderExtensions
                 ? new ResponseCacheChatClient(ctx.InnerClient, hybrid, options, ctx.ClientName, clientDefaults, instrumentation, logger)
                 : new ResponseCacheChatClient(ctx.InnerClient, distributed!, options, ctx.ClientName, clientDefaults, instrumentation, logger);
         });
-
-    private sealed class ResponseCacheOptionsValidator : IValidateOptions<ResponseCacheOptions>
-    {
-        public ValidateOptionsResult Validate(string? name, ResponseCacheOptions options)
-        {
-            var failures = options.Validate(ConfigurationSection).ToList();
-            return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-        }
-    }
 }

@@ -10,7 +10,7 @@ namespace LlmKit.Caching;
 /// running the tools again; opt such calls out with <c>WithResponseCaching(false)</c> when their tools read data that
 /// changes.
 /// </remarks>
-public sealed class ResponseCacheOptions
+public sealed class ResponseCacheOptions : LlmKit.DependencyInjection.IValidatableOptions
 {
     /// <summary>Gets or sets how long a cached answer lives.</summary>
     /// <value>The default value is 1 day (<see cref="ResponseCacheConstants.DefaultExpiration"/>). Must be positive.</value>
@@ -24,6 +24,8 @@ public sealed class ResponseCacheOptions
     /// <summary>Gets or sets the prefix of every cache key, to share one cache between apps.</summary>
     /// <value>The default value is <c>llmkit:chat:</c>. Must not be empty.</value>
     public string KeyPrefix { get; set; } = ResponseCacheConstants.DefaultChatKeyPrefix;
+
+    IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section) => Validate(section);
 
     internal IEnumerable<string> Validate(string section)
     {

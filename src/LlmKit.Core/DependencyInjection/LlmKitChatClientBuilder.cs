@@ -14,6 +14,8 @@ public sealed class LlmKitChatClientBuilder
         _registration = registration;
     }
 
+    internal LlmKitClientRegistration Registration => _registration;
+
     /// <summary>Gets the client's name.</summary>
     public string Name => _registration.Name;
 

@@ -37,6 +37,12 @@ internal sealed class LlmKitRegistry
     /// <summary>Gets or sets a value indicating whether every client's head opens a root span per logical call.</summary>
     public bool CallTelemetry { get; set; }
 
+    /// <summary>Gets the names of stages added through <see cref="StageRegistration"/>: each is in a pipeline at most once.</summary>
+    public HashSet<string> UniqueStageNames { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Gets the options of every stage registered through <see cref="StageOptions"/>, for the start-up check.</summary>
+    public List<IStageOptionsSources> StageOptions { get; } = [];
+
     public IReadOnlyList<string> Names => _names;
 
     public string? EffectiveDefaultName => DefaultName ?? (_names.Count > 0 ? _names[0] : null);
@@ -76,12 +82,16 @@ internal sealed class LlmKitRegistry
     public void AddHeadService(Type type, Func<IServiceProvider, object> factory) => _headServices[type] = factory;
 
     /// <summary>Returns the stages of a client, outermost first: by order, then by the order they were added.</summary>
-    public IReadOnlyList<ChatPipelineStage> OrderedStages(LlmKitClientRegistration registration) =>
-        _globalStages.Concat(registration.Stages)
+    public IReadOnlyList<ChatPipelineStage> OrderedStages(LlmKitClientRegistration registration)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        return _globalStages.Concat(registration.Stages)
             .OrderBy(s => s.Stage.Order)
             .ThenBy(s => s.Sequence)
             .Select(s => s.Stage)
+            .Where(s => !UniqueStageNames.Contains(s.Name) || seen.Add(s.Name)) // added for a client and then for every client
             .ToList();
+    }
 
     public LlmKitPipeline Build(LlmKitClientRegistration registration, IServiceProvider services, LlmKitPipelines pipelines)
     {

@@ -41,6 +41,8 @@ public static class LlmKitServiceCollectionExtensions
         services.AddOptions();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LlmKitClientOptions>, LlmKitClientOptionsValidator>());
+        services.AddSingleton<IValidateOptions<LlmKitStartupValidation>>(sp => new LlmKitStartupValidation.Validator(sp, registry));
+        services.AddOptions<LlmKitStartupValidation>().ValidateOnStart();
         services.TryAddSingleton<IChatClient>(sp =>
         {
             string name = registry.EffectiveDefaultName ?? throw new InvalidOperationException(

@@ -1,7 +1,6 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
 using LlmKit.Resilience;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Builder extensions live in the DI namespace, next to AddLlmKit, as in Microsoft.Extensions.*.
@@ -17,14 +16,25 @@ public static class ResilienceBuilderExtensions
     public static string SectionPath(string clientName) => $"{LlmKitBuilder.ConfigurationSection}:Resilience:{clientName}";
 
     /// <summary>
-    /// Adds retries, timeouts, a per-model circuit breaker, optional hedging, local limits and a fallback chain to the
-    /// client, at <see cref="ChatPipelineOrder.Resilience"/>. The options are the defaults, then
-    /// <paramref name="configure"/>, then the configuration section <c>LlmKit:Resilience:&lt;client&gt;</c> (so
-    /// operators can tune a deployed app), and are validated when the host starts. They are read once, when the
-    /// client's pipeline is built; the retry budget, circuits and limiters live as long as the client.
+    /// Adds retries, timeouts, a per-model circuit breaker, optional hedging, local limits and a fallback chain to every
+    /// client, at <see cref="ChatPipelineOrder.Resilience"/> (the fallback chain is carried out by the routing stage).
+    /// The options are the defaults, then <paramref name="configure"/>, then <c>LlmKit:Resilience</c>, then a client's
+    /// own code and <c>LlmKit:Resilience:&lt;client&gt;</c>, and are validated when the host starts. They are read once,
+    /// when a client's pipeline is built; the retry budget, circuits and limiters live as long as the client.
     /// </summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Sets the options of every client in code.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitBuilder UseResilience(this LlmKitBuilder builder, Action<ResilienceOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Use(builder, null, configure);
+        return builder;
+    }
+
+    /// <summary>Adds resilience to this client only, or gives it its own settings (see <see cref="UseResilience(LlmKitBuilder, Action{ResilienceOptions})"/>).</summary>
     /// <param name="builder">The client's builder.</param>
-    /// <param name="configure">Changes the defaults in code.</param>
+    /// <param name="configure">Sets this client's options in code.</param>
     /// <returns>The builder.</returns>
     /// <example>
     /// <code>
@@ -41,21 +51,17 @@ public static class ResilienceBuilderExtensions
     public static LlmKitChatClientBuilder UseResilience(this LlmKitChatClientBuilder builder, Action<ResilienceOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        string name = builder.Name;
-        var options = builder.Services.AddOptions<ResilienceOptions>(name);
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
+        Use(builder.LlmKit, builder.Name, configure);
+        return builder;
+    }
 
-        options.BindLlmKitConfiguration(SectionPath(name))
-            .ValidateOnStart();
-        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ResilienceOptions>, ResilienceOptionsValidator>());
-
-        return builder.UseStage(new ChatPipelineStage("resilience", ChatPipelineOrder.Resilience, ctx =>
+    private static void Use(LlmKitBuilder builder, string? clientName, Action<ResilienceOptions>? configure)
+    {
+        StageOptions.Register(builder, "Resilience", clientName, configure);
+        StageRegistration.Use(builder, clientName, new ChatPipelineStage("resilience", ChatPipelineOrder.Resilience, ctx =>
             new ResilienceChatClient(
                 ctx.InnerClient,
-                ctx.Services.GetRequiredService<IOptionsMonitor<ResilienceOptions>>().Get(ctx.ClientName),
+                StageOptions.Get<ResilienceOptions>(ctx.Services, ctx.ClientName),
                 ctx.Services,
                 ctx.ClientName,
                 ctx.Services.GetRequiredService<IOptionsMonitor<LlmKitClientOptions>>().Get(ctx.ClientName).Model)));

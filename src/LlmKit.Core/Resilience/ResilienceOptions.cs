@@ -19,7 +19,7 @@ namespace LlmKit.Resilience;
 /// client-wide retry budget), hedging, the per-model circuit breaker, the token rate limiter and the per-attempt
 /// timeout; when all of that fails for infrastructure reasons, the fallback chain.
 /// </remarks>
-public sealed class ResilienceOptions
+public sealed class ResilienceOptions : LlmKit.DependencyInjection.IValidatableOptions
 {
     /// <summary>Gets or sets the retry settings.</summary>
     /// <value>The default value is a <see cref="ChatRetryOptions"/> with its defaults: 3 retries, 2 s base, 10% budget.</value>
@@ -53,15 +53,13 @@ public sealed class ResilienceOptions
     /// <value>The default value is <see langword="null"/>: <see cref="Random.Shared"/>. Tests set a fixed sequence.</value>
     public Func<double>? Randomizer { get; set; }
 
-    /// <summary>Returns every problem with these options, each naming its key under <paramref name="section"/>.</summary>
-    internal List<string> Validate(string section)
+    /// <summary>Returns every problem with these options (annotations included), each naming its key under <paramref name="section"/>.</summary>
+    internal List<string> Validate(string section) => LlmKit.DependencyInjection.OptionsValidation.Validate(this, section);
+
+    /// <summary>The rules DataAnnotations cannot state: one setting against another.</summary>
+    IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section)
     {
         var failures = new List<string>();
-        Annotated(Retry, "Retry");
-        Annotated(CircuitBreaker, "CircuitBreaker");
-        Annotated(Hedging, "Hedging");
-        Annotated(ConcurrencyLimiter, "ConcurrencyLimiter");
-        Annotated(TokenRateLimiter, "TokenRateLimiter");
 
         NonNegative(Retry.BaseDelay, "Retry:BaseDelay");
         NonNegative(Retry.MaxDelay, "Retry:MaxDelay");
@@ -120,14 +118,6 @@ public sealed class ResilienceOptions
 
         return failures;
 
-        void Annotated(object options, string prefix)
-        {
-            var results = new List<ValidationResult>();
-            if (!Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true))
-            {
-                failures.AddRange(results.Select(r => $"{section}:{prefix}:{string.Join(",", r.MemberNames)}: {r.ErrorMessage}"));
-            }
-        }
 
         void NonNegative(TimeSpan value, string key)
         {

@@ -55,9 +55,8 @@ internal sealed class UpstreamRoutingChatClient : DelegatingChatClient
             return true;
         }
 
-        var budgets = services.GetService<IOptionsMonitor<BudgetOptions>>();
-        return budgets is not null && stages.Any(s => s.Name == BudgetBuilderExtensions.StageName) &&
-               (budgets.Get(Options.DefaultName).DowngradeTo is not null || budgets.Get(clientName).DowngradeTo is not null);
+        return stages.Any(s => s.Name == BudgetBuilderExtensions.StageName) &&
+               services.GetService<IOptionsMonitor<BudgetOptions>>()?.Get(clientName).DowngradeTo is not null;
     }
 
     public static ChatPipelineStage Stage(LlmKitPipelines pipelines) =>

@@ -39,6 +39,9 @@ internal sealed class StructuredContract<T>
             RespectRequiredConstructorParameters = false,
             RespectNullableAnnotations = false,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+
+            // A partial answer is closed as written, so "[1,]" can reach it; the final answer is repaired or rejected.
+            AllowTrailingCommas = true,
         };
         lenient.MakeReadOnly(populateMissingResolver: true);
         LenientTypeInfo = (JsonTypeInfo<T>)lenient.GetTypeInfo(typeof(T));

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using LlmKit.Errors;
 using LlmKit.Pipeline;
@@ -143,12 +142,14 @@ public static class StructuredOutputChatClientExtensions
         ArgumentNullException.ThrowIfNull(chatClient);
         var session = new StructuredOutputSession<T>(chatClient, messages, contract, options);
         using var call = chatClient.BeginLlmKitCall(options?.ChatOptions, CallKind);
+        // A wrapped root ({"value": …}, for arrays and primitives) streams its value, as GetObjectAsync returns it.
+        string? rootMember = session.Contract.Schema.IsWrapped ? Schema.StrictJsonSchema.WrapperPropertyName : null;
         while (true)
         {
             session.BeginAttempt();
             var updates = new List<ChatResponseUpdate>();
-            var text = new System.Text.StringBuilder();
-            string? lastShown = null;
+            var reader = new PartialJsonReader(findStart: true, rootMember);
+            int shown = 0;
             await foreach (var update in chatClient.GetStreamingResponseAsync(session.Conversation, session.CreateChatOptions(call.Call), cancellationToken))
             {
                 updates.Add(update);
@@ -158,55 +159,21 @@ public static class StructuredOutputChatClientExtensions
                     continue;
                 }
 
-                text.Append(chunk);
-                if (Snapshot(session, text) is { } partial && partial.Json != lastShown)
+                // Each chunk costs time proportional to its own length; the partial object is built only if the caller reads it.
+                reader.Append(chunk);
+                if (reader.Version != shown && reader.Snapshot() is { } snapshot)
                 {
-                    lastShown = partial.Json;
-                    yield return new StructuredOutputUpdate<T>(session.Attempts, partial.Node, partial.Value, null);
+                    shown = reader.Version;
+                    yield return new StructuredOutputUpdate<T>(session.Attempts, snapshot, session.Contract.LenientTypeInfo);
                 }
             }
 
             if (session.Evaluate(updates.ToChatResponse()) is { } result)
             {
                 call.SetOutcome(Outcome(result));
-                yield return new StructuredOutputUpdate<T>(session.Attempts, null, result.IsSuccess ? result.Value : default, result);
+                yield return new StructuredOutputUpdate<T>(session.Attempts, result);
                 yield break;
             }
         }
-    }
-
-    // Re-reads the whole prefix on every chunk: quadratic in the answer's length, but answers are small and a
-    // resumable parser would not change what the caller sees.
-    private static (JsonNode? Node, string Json, T? Value)? Snapshot<T>(StructuredOutputSession<T> session, System.Text.StringBuilder text)
-    {
-        string so = text.ToString();
-        int start = so.AsSpan().IndexOfAny('{', '[');
-        if (start < 0 || !PartialJson.TryParse(so.AsSpan(start), out var node) || node is null)
-        {
-            return null;
-        }
-
-        if (session.Contract.Schema.IsWrapped)
-        {
-            if (node is not JsonObject wrapper || !wrapper.TryGetPropertyValue(Schema.StrictJsonSchema.WrapperPropertyName, out node))
-            {
-                return null;
-            }
-
-            node = node?.DeepClone();
-        }
-
-        string json = node?.ToJsonString() ?? "null";
-        T? value = default;
-        try
-        {
-            value = node is null ? default : System.Text.Json.JsonSerializer.Deserialize(node, session.Contract.LenientTypeInfo);
-        }
-        catch (System.Text.Json.JsonException)
-        {
-            // Not readable as T yet (for example a number still being written as a string); the JSON is still shown.
-        }
-
-        return (node, json, value);
     }
 }

@@ -121,7 +121,7 @@ internal sealed class StructuredOutputSession<T>
             return Fail(StructuredOutputFailureKind.Refused, $"The model refused: {refusal}", [], response, refusal);
         }
 
-        var (raw, callId) = ExtractOutput(response);
+        var (raw, callId, unreadable) = ExtractOutput(response);
         _rawOutputs.Add(raw ?? string.Empty);
 
         if (response.FinishReason == ChatFinishReason.Length)
@@ -140,6 +140,12 @@ internal sealed class StructuredOutputSession<T>
             return Fail(StructuredOutputFailureKind.Truncated, "The answer was cut off at the output-token limit.", [], response);
         }
 
+        if (unreadable is not null)
+        {
+            // Tool-call arguments another parser could not read, and whose text it did not keep.
+            return Reject(response, callId, string.Empty, [new JsonSchemaError(string.Empty, "json", unreadable, "#")], exception: null);
+        }
+
         if (string.IsNullOrWhiteSpace(raw))
         {
             JsonSchemaError empty = new(string.Empty, "json", "The answer was empty. Reply with the JSON value.", "#");
@@ -153,13 +159,19 @@ internal sealed class StructuredOutputSession<T>
             return null;
         }
 
-        var (value, errors) = Read(raw);
+        var (value, errors, exception) = Read(raw);
         if (errors.Count == 0)
         {
             return new StructuredResult<T>(value, null, _usage, Attempts, Strategy, response, _rejections.ToArray());
         }
 
-        _rejections.Add(new StructuredOutputRejection(Attempts, raw, errors));
+        return Reject(response, callId, raw, errors, exception);
+    }
+
+    // An answer that was read but not accepted: on record, then asked again, or the end of the call.
+    private StructuredResult<T>? Reject(ChatResponse response, string? callId, string raw, IReadOnlyList<JsonSchemaError> errors, Exception? exception)
+    {
+        _rejections.Add(new StructuredOutputRejection(Attempts, raw, errors) { Exception = exception });
         if (ValidationBudgetSpent)
         {
             // Asking again would spend more CPU on answers of the same kind; the budget is for the whole call.
@@ -186,7 +198,7 @@ internal sealed class StructuredOutputSession<T>
     /// Validates raw model output: JSON, then schema, then deserialization, then DataAnnotations, then the call's own
     /// check; the time it takes counts against <see cref="StructuredOutputOptions.ValidationTimeout"/>.
     /// </summary>
-    public (T? Value, IReadOnlyList<JsonSchemaError> Errors) Read(string raw)
+    public (T? Value, IReadOnlyList<JsonSchemaError> Errors, Exception? Exception) Read(string raw)
     {
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
@@ -199,18 +211,22 @@ internal sealed class StructuredOutputSession<T>
         }
     }
 
-    private (T? Value, IReadOnlyList<JsonSchemaError> Errors) ReadWithin(string raw)
+    private (T? Value, IReadOnlyList<JsonSchemaError> Errors, Exception? Exception) ReadWithin(string raw)
     {
-        JsonDocument? document = TryParse(raw);
+        // Lone surrogates (raw or escaped) read as U+FFFD, as the providers' SDKs decode them: the text is still the answer.
+        JsonDocument? document = ModelJson.Parse(raw, out var error);
         if (document is null && _options.RepairJson && JsonRepair.TryRepair(raw) is { } repaired)
         {
-            document = TryParse(repaired);
+            document = ModelJson.Parse(repaired, out error);
         }
 
         if (document is null)
         {
-            return (default, [new JsonSchemaError(string.Empty, "json",
-                "The answer is not valid JSON. Reply with one JSON value only, without code fences or explanations.", "#")]);
+            return (default, [error!.TooDeep
+                ? new JsonSchemaError(string.Empty, "depth",
+                    $"The answer is nested {error.Depth} levels deep; at most {ModelJson.MaxDepth} levels can be read. Reply with a less deeply nested JSON value.", "#")
+                : new JsonSchemaError(string.Empty, "json",
+                    "The answer is not valid JSON. Reply with one JSON value only, without code fences or explanations.", "#")], null);
         }
 
         using (document)
@@ -225,7 +241,7 @@ internal sealed class StructuredOutputSession<T>
 
             if (!schemaResult.IsValid)
             {
-                return (default, schemaResult.Errors);
+                return (default, schemaResult.Errors, null);
             }
 
             var element = document.RootElement;
@@ -241,20 +257,37 @@ internal sealed class StructuredOutputSession<T>
             }
             catch (JsonException ex)
             {
-                return (default, [new JsonSchemaError(Pointer(ex.Path), "deserialization", FirstSentence(ex.Message), "#")]);
+                return (default, [new JsonSchemaError(Pointer(ex.Path), "deserialization", FirstSentence(ex.Message), "#")], ex);
+            }
+            catch (Exception ex)
+            {
+                // The type's own code refused this answer (a constructor or setter that checks its arguments, a converter,
+                // a shape System.Text.Json does not support): an answer the model can change, so it goes back like any
+                // validation error, and the exception stays on the rejection for whoever reads the result.
+                return (default, [new JsonSchemaError(string.Empty, "deserialization", $"The answer could not be read as {typeof(T).Name}: {FirstSentence(ex.Message)}", "#")], ex);
             }
 
             if (value is null && Nullable.GetUnderlyingType(typeof(T)) is null)
             {
-                return (default, [new JsonSchemaError(string.Empty, "type", "The value must not be null.", "#")]);
+                return (default, [new JsonSchemaError(string.Empty, "type", "The value must not be null.", "#")], null);
             }
 
+            return Check(value);
+        }
+    }
+
+    // DataAnnotations, IValidatableObject and the call's own rule: the caller's code, which may throw on a value it did
+    // not expect; that is reported as the answer's failure (with the exception kept), never thrown from GetObjectAsync.
+    private (T? Value, IReadOnlyList<JsonSchemaError> Errors, Exception? Exception) Check(T? value)
+    {
+        try
+        {
             if (_contract.NeedsObjectValidation && value is not null)
             {
                 var results = new List<ValidationResult>();
                 if (!Validator.TryValidateObject(value, new ValidationContext(value), results, validateAllProperties: true))
                 {
-                    return (default, results.Select(ToError).ToArray());
+                    return (default, results.Select(ToError).ToArray(), null);
                 }
             }
 
@@ -263,12 +296,16 @@ internal sealed class StructuredOutputSession<T>
                 var problems = check(value).Where(r => r != ValidationResult.Success).Select(ToError).ToArray();
                 if (problems.Length > 0)
                 {
-                    return (default, problems);
+                    return (default, problems, null);
                 }
             }
-
-            return (value, []);
         }
+        catch (Exception ex)
+        {
+            return (default, [new JsonSchemaError(string.Empty, "validation", $"The answer could not be checked: {FirstSentence(ex.Message)}", "#")], ex);
+        }
+
+        return (value, [], null);
     }
 
     private JsonSchemaError ToError(ValidationResult result)
@@ -278,7 +315,7 @@ internal sealed class StructuredOutputSession<T>
         return new JsonSchemaError(pointer, "validation", result.ErrorMessage ?? "The value is not valid.", "#");
     }
 
-    private (string? Raw, string? CallId) ExtractOutput(ChatResponse response)
+    private (string? Raw, string? CallId, string? Problem) ExtractOutput(ChatResponse response)
     {
         if (Strategy == StructuredOutputStrategy.ForcedToolCall)
         {
@@ -288,17 +325,16 @@ internal sealed class StructuredOutputSession<T>
                 {
                     if (content is FunctionCallContent call && call.Name == _options.ToolName)
                     {
-                        string json = call.Exception is not null && call.Exception.Data["RawArguments"] is string rawArguments
-                            ? rawArguments
-                            : call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
-                        return (json, call.CallId);
+                        // The arguments as the model wrote them where they could not be read, so validation says what is wrong.
+                        string? json = Tools.ToolCallArguments.ToJson(call, out string? problem);
+                        return (json, call.CallId, problem);
                     }
                 }
             }
         }
 
         // Models that ignore a forced tool still often answer with the JSON as text; reading it costs nothing.
-        return (response.Text, null);
+        return (response.Text, null, null);
     }
 
     private void FeedBack(ChatResponse response, string? callId, IReadOnlyList<JsonSchemaError> errors)
@@ -331,18 +367,6 @@ internal sealed class StructuredOutputSession<T>
     private static string PromptInstructions(TypeSchema schema) =>
         "Answer with a single JSON value that conforms to this JSON Schema. Write only the JSON: no code fences, no explanations.\n" +
         "JSON Schema:\n" + schema.SchemaText;
-
-    private static JsonDocument? TryParse(string text)
-    {
-        try
-        {
-            return JsonDocument.Parse(text);
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     private static string Pointer(string? jsonPath)
     {

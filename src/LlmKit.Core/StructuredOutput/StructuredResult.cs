@@ -71,4 +71,11 @@ public sealed class StructuredResult<T>
 /// <param name="Attempt">The attempt (1-based) that produced it.</param>
 /// <param name="RawOutput">The answer as the model gave it.</param>
 /// <param name="Errors">What was wrong: the errors that were sent back, or that ended the call.</param>
-public sealed record StructuredOutputRejection(int Attempt, string RawOutput, IReadOnlyList<Schema.JsonSchemaError> Errors);
+public sealed record StructuredOutputRejection(int Attempt, string RawOutput, IReadOnlyList<Schema.JsonSchemaError> Errors)
+{
+    /// <summary>
+    /// Gets the exception that rejected the answer, when code rather than the schema did: the type's constructor, a setter
+    /// or converter while it was read, or a validation that threw. Worth logging: it may be a bug rather than the model's.
+    /// </summary>
+    public Exception? Exception { get; init; }
+}

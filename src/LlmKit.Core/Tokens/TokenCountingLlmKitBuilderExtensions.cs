@@ -21,6 +21,7 @@ public static class TokenCountingLlmKitBuilderExtensions
     public static LlmKitBuilder AddModelCatalog(this LlmKitBuilder llmKit, Action<ModelCatalogOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(llmKit);
+        LlmKitConfiguration.RegisterSection(llmKit.Services, "Models");
         var options = llmKit.Services.AddOptions<ModelCatalogOptions>()
             .Configure<IServiceProvider>((o, sp) => LlmKitConfiguration.Bind(sp, ModelCatalogConstants.ConfigurationSection, o.Models))
             .ValidateOnStart();

@@ -6,7 +6,7 @@ namespace LlmKit.Tools;
 /// The limits and policies of the tool loop (<see cref="ToolLoopChatClient"/> and <c>RunToolsAsync</c>). Validated
 /// when the host starts.
 /// </summary>
-public sealed class ToolLoopOptions
+public sealed class ToolLoopOptions : LlmKit.DependencyInjection.IValidatableOptions
 {
     /// <summary>Gets or sets the maximum number of model turns one loop makes.</summary>
     /// <value>The default value is 10. Valid values are 1 to 1000.</value>
@@ -77,38 +77,32 @@ public sealed class ToolLoopOptions
     /// <value>The default value is <see langword="null"/>.</value>
     public IToolApprovalHandler? ApprovalHandler { get; set; }
 
-    /// <summary>Returns the problems with these options, each naming its property; empty when they are valid.</summary>
+    /// <summary>Returns the problems with these options, each naming its setting; empty when they are valid.</summary>
     /// <returns>The problems.</returns>
-    public IReadOnlyList<string> Validate()
-    {
-        var failures = new List<string>();
-        var results = new List<ValidationResult>();
-        if (!Validator.TryValidateObject(this, new ValidationContext(this), results, validateAllProperties: true))
-        {
-            failures.AddRange(results.Select(r => r.ErrorMessage ?? "Invalid value."));
-        }
+    public IReadOnlyList<string> Validate() => LlmKit.DependencyInjection.OptionsValidation.Validate(this, nameof(ToolLoopOptions));
 
+    /// <summary>The rules DataAnnotations cannot state.</summary>
+    IEnumerable<string> LlmKit.DependencyInjection.IValidatableOptions.Validate(string section)
+    {
         if (MaxTotalTokens is < 1)
         {
-            failures.Add($"The field MaxTotalTokens must be at least 1 when set, but was {MaxTotalTokens}.");
+            yield return $"{section}:MaxTotalTokens must be at least 1 when set, but was {MaxTotalTokens}.";
         }
 
         if (MaxCost is <= 0)
         {
-            failures.Add($"The field MaxCost must be greater than 0 when set, but was {MaxCost}.");
+            yield return $"{section}:MaxCost must be greater than 0 when set, but was {MaxCost}.";
         }
 
         if (MaxWallTime is { } wall && wall <= TimeSpan.Zero)
         {
-            failures.Add($"The field MaxWallTime must be positive when set, but was {wall}.");
+            yield return $"{section}:MaxWallTime must be positive when set, but was {wall}.";
         }
 
         if (DefaultToolTimeout is { } timeout && timeout <= TimeSpan.Zero)
         {
-            failures.Add($"The field DefaultToolTimeout must be positive when set, but was {timeout}.");
+            yield return $"{section}:DefaultToolTimeout must be positive when set, but was {timeout}.";
         }
-
-        return failures;
     }
 
     internal ToolLoopOptions Clone() => (ToolLoopOptions)MemberwiseClone();

@@ -334,17 +334,21 @@ internal sealed class ToolLoopRunner(
 
         prepared.Tool = tool;
         prepared.ToolName = tool.Function.Name;
-        if (call.Exception is not null)
+        if (!ToolCallArguments.TryRead(call, out var modelArguments, out var arguments, out string? problem))
         {
+            // Said as it is (not JSON, a JSON array, nested too deep), so that the model can fix the call.
             prepared.ArgumentsJson = "{}";
             prepared.Signature = prepared.ToolName + "\u0000<malformed>";
-            prepared.Fail(ToolCallOutcome.InvalidArguments, $"Error: the arguments of '{prepared.ToolName}' are not valid JSON. Send one JSON object that matches the tool's schema.");
+            prepared.Fail(ToolCallOutcome.InvalidArguments, $"Error: invalid arguments for '{prepared.ToolName}'. {problem} Send one JSON object that matches the tool's schema.");
             return prepared;
         }
 
-        var argumentsTypeInfo = AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>));
-        IDictionary<string, object?> modelArguments = call.Arguments ?? new Dictionary<string, object?>();
-        JsonElement arguments = JsonSerializer.SerializeToElement(modelArguments, argumentsTypeInfo);
+        if (!ReferenceEquals(modelArguments, call.Arguments) && call.Arguments is not null)
+        {
+            // Read again leniently (a lone surrogate became U+FFFD): the tool runs with the readable copy.
+            prepared.InvokeArguments = modelArguments;
+        }
+
         prepared.ArgumentsJson = CanonicalJson.SerializeSorted(arguments);
         prepared.Signature = prepared.ToolName + "\u0000" + prepared.ArgumentsJson;
         if (prepared.ArgumentsJson.Length > options.MaxArgumentsLength)
@@ -369,7 +373,7 @@ internal sealed class ToolLoopRunner(
             if (!ReferenceEquals(effective, modelArguments))
             {
                 prepared.InvokeArguments = effective;
-                arguments = JsonSerializer.SerializeToElement(effective, argumentsTypeInfo);
+                arguments = JsonSerializer.SerializeToElement(effective, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)));
             }
         }
 

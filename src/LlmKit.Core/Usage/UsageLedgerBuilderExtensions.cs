@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using LlmKit.DependencyInjection;
 using LlmKit.Models;
 using LlmKit.Pipeline;
@@ -17,46 +18,63 @@ public static class UsageLedgerBuilderExtensions
     /// <summary>The configuration section of <see cref="UsageLedgerOptions"/>: <c>LlmKit:Usage</c>.</summary>
     public const string ConfigurationSection = "LlmKit:Usage";
 
+    /// <summary>The name of the usage-ledger stage in <see cref="ChatPipelineDescription.StageNames"/>: <c>usage-ledger</c>.</summary>
+    public const string StageName = "usage-ledger";
+
     /// <summary>
-    /// Adds the usage ledger stage to every client: one <see cref="UsageEntry"/> per call, handed to every registered
-    /// <see cref="IUsageSink"/>. Calling it again only adds further configuration.
+    /// Adds the usage ledger to every client: one <see cref="UsageEntry"/> per upstream call
+    /// (<see cref="ChatPipelineOrder.UsageLedger"/>), and one per call the budget refused, handed to every registered
+    /// <see cref="IUsageSink"/>.
     /// </summary>
     /// <param name="builder">The LlmKit builder.</param>
-    /// <param name="configure">Adjusts the settings after they are bound from <c>LlmKit:Usage</c>.</param>
+    /// <param name="configure">Sets the options in code; <c>LlmKit:Usage</c> overrides them.</param>
     /// <returns>The builder.</returns>
     /// <example>
     /// <code>
-    /// services.AddLlmKit().AddUsageLedger().AddInMemoryUsageStore().AddUsageLogging();
+    /// services.AddLlmKit().UseUsageLedger().AddInMemoryUsageStore().AddUsageLogging();
     /// </code>
     /// </example>
-    public static LlmKitBuilder AddUsageLedger(this LlmKitBuilder builder, Action<UsageLedgerOptions>? configure = null)
+    public static LlmKitBuilder UseUsageLedger(this LlmKitBuilder builder, Action<UsageLedgerOptions>? configure = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var options = builder.Services.AddOptions<UsageLedgerOptions>();
-        bool added = builder.TryUseStage(new ChatPipelineStage("usage-ledger", ChatPipelineOrder.UsageLedger, ctx => new UsageLedgerChatClient(
+        Use(builder, null, configure);
+        return builder;
+    }
+
+    /// <summary>Adds the usage ledger to this client only (see <see cref="UseUsageLedger(LlmKitBuilder, Action{UsageLedgerOptions})"/>).</summary>
+    /// <param name="builder">The client's builder.</param>
+    /// <param name="configure">Sets this client's options in code; <c>LlmKit:Usage:&lt;client&gt;</c> overrides them.</param>
+    /// <returns>The builder.</returns>
+    public static LlmKitChatClientBuilder UseUsageLedger(this LlmKitChatClientBuilder builder, Action<UsageLedgerOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        Use(builder.LlmKit, builder.Name, configure);
+        return builder;
+    }
+
+    /// <summary>The former name of <see cref="UseUsageLedger(LlmKitBuilder, Action{UsageLedgerOptions})"/>.</summary>
+    /// <param name="builder">The LlmKit builder.</param>
+    /// <param name="configure">Sets the options in code.</param>
+    /// <returns>The builder.</returns>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static LlmKitBuilder AddUsageLedger(this LlmKitBuilder builder, Action<UsageLedgerOptions>? configure = null) => builder.UseUsageLedger(configure);
+
+    private static void Use(LlmKitBuilder builder, string? clientName, Action<UsageLedgerOptions>? configure)
+    {
+        StageOptions.Register(builder, "Usage", clientName, configure);
+
+        // One recorder for the ledger stage and for the budget stage's refusals (calls that never reach the ledger).
+        builder.Services.TryAddSingleton(sp => new UsageRecorder(
+            sp.GetServices<IUsageSink>(),
+            sp.GetService<IModelCatalog>(),
+            client => StageOptions.Get<UsageLedgerOptions>(sp, client),
+            sp.GetService<TimeProvider>() ?? TimeProvider.System,
+            sp.GetService<ILogger<UsageLedgerChatClient>>()));
+        StageRegistration.Use(builder, clientName, new ChatPipelineStage(StageName, ChatPipelineOrder.UsageLedger, ctx => new UsageLedgerChatClient(
             ctx.InnerClient,
             ctx.Services.GetRequiredService<UsageRecorder>(),
-            ctx.Services.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
+            StageOptions.Get<UsageLedgerOptions>(ctx.Services, ctx.ClientName),
             ctx.ClientName)));
-        if (added)
-        {
-            // One recorder for the ledger stage and for the budget stage's refusals (calls that never reach the ledger).
-            builder.Services.TryAddSingleton(sp => new UsageRecorder(
-                sp.GetServices<IUsageSink>(),
-                sp.GetService<IModelCatalog>(),
-                sp.GetRequiredService<IOptions<UsageLedgerOptions>>().Value,
-                sp.GetService<TimeProvider>() ?? TimeProvider.System,
-                sp.GetService<ILogger<UsageLedgerChatClient>>()));
-            // Once: configuration binding must run before every caller's delegate.
-            options.BindLlmKitConfiguration(ConfigurationSection).ValidateOnStart();
-        }
-
-        if (configure is not null)
-        {
-            options.Configure(configure);
-        }
-
-        return builder;
     }
 
     /// <summary>Registers a usage sink type as a singleton.</summary>

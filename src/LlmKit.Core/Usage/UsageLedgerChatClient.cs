@@ -51,7 +51,8 @@ public sealed class UsageLedgerChatClient : DelegatingChatClient
         ArgumentException.ThrowIfNullOrWhiteSpace(clientName);
         _options = options ?? new UsageLedgerOptions();
         _timeProvider = timeProvider ?? TimeProvider.System;
-        _recorder = new UsageRecorder(sinks, catalog, _options, _timeProvider, logger);
+        var fixedOptions = _options;
+        _recorder = new UsageRecorder(sinks, catalog, _ => fixedOptions, _timeProvider, logger);
         _clientName = clientName;
         _defaultModel = innerClient.GetService<ChatClientMetadata>()?.DefaultModelId;
     }

@@ -13,7 +13,7 @@ namespace LlmKit.Usage;
 /// made, used by the usage-ledger stage for each upstream call and by the budget stage for a call it refused before
 /// sending (which no stage inside it ever sees).
 /// </summary>
-internal sealed class UsageRecorder(IEnumerable<IUsageSink> sinks, IModelCatalog? catalog, UsageLedgerOptions options, TimeProvider timeProvider, ILogger? logger)
+internal sealed class UsageRecorder(IEnumerable<IUsageSink> sinks, IModelCatalog? catalog, Func<string, UsageLedgerOptions> optionsFor, TimeProvider timeProvider, ILogger? logger)
 {
     private readonly IUsageSink[] _sinks = sinks.ToArray();
     private readonly ILogger _logger = logger ?? NullLogger.Instance;
@@ -23,7 +23,7 @@ internal sealed class UsageRecorder(IEnumerable<IUsageSink> sinks, IModelCatalog
     /// <summary>Records a call the budget refused: nothing was sent, so no tokens and no cost.</summary>
     public Task RecordRefusalAsync(string clientName, string? defaultModel, ChatOptions? chatOptions, BudgetExceededException refusal)
     {
-        if (!options.RecordFailedCalls)
+        if (!optionsFor(clientName).RecordFailedCalls)
         {
             return Task.CompletedTask;
         }
@@ -41,7 +41,7 @@ internal sealed class UsageRecorder(IEnumerable<IUsageSink> sinks, IModelCatalog
         string clientName, string? defaultModel, Exception exception, DateTimeOffset startedAt, long start, CallerTags tags, ChatOptions? chatOptions, bool isStreaming,
         TimeSpan? ttfc, CancellationToken cancellationToken, CallSummary? partial = null)
     {
-        if (!options.RecordFailedCalls)
+        if (!optionsFor(clientName).RecordFailedCalls)
         {
             return Task.CompletedTask;
         }

@@ -4,7 +4,7 @@ namespace LlmKit.Evaluation.Runs;
 
 /// <summary>
 /// A usage sink that charges every model call's cost, as the usage ledger priced it, to the evaluation trial that
-/// made it: register it with the ledger (<c>services.AddLlmKit().AddUsageLedger().AddUsageSink(meter)</c>) and give
+/// made it: register it with the ledger (<c>services.AddLlmKit().UseUsageLedger().AddUsageSink(meter)</c>) and give
 /// it to the run (<see cref="EvaluationRunOptions.CostMeter"/>). The run's cost cap and the per-trial costs in
 /// reports come from it.
 /// </summary>

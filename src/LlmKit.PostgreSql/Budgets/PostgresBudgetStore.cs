@@ -37,6 +37,12 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
     private readonly PostgresInstrumentation _instrumentation;
     private readonly ILogger _logger;
     private readonly Channel<PendingSettle> _pending = Channel.CreateUnbounded<PendingSettle>();
+
+    // Counted apart from the channel: a settle the retrier has taken out and is still trying is pending too.
+    private int _pendingSettles;
+
+    // The settle the retrier holds while the database is down; DisposeAsync tries it once more.
+    private volatile PendingSettle? _inRetry;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _retrier;
     private int _disposed;
@@ -58,7 +64,7 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
     }
 
     /// <summary>Gets how many settles wait for the database to come back.</summary>
-    public int PendingSettles => _pending.Reader.Count;
+    public int PendingSettles => Volatile.Read(ref _pendingSettles);
 
     /// <inheritdoc />
     public async ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
@@ -214,20 +220,34 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
         {
         }
 
+        if (_inRetry is { } interrupted)
+        {
+            await SettleAtShutdownAsync(interrupted);
+        }
+
         while (_pending.Reader.TryRead(out var settle))
         {
-            try
-            {
-                await SettleOnceAsync(settle, CancellationToken.None);
-            }
-            catch (Exception e) when (PostgresFaults.IsUnavailable(e))
-            {
-                _logger.LogError(e, "Budget reservation {Id} of tenant {Tenant} could not be settled before shutdown; its lease will expire and it will be reclaimed.",
-                    settle.Reservation.Id, settle.Reservation.Tenant);
-            }
+            await SettleAtShutdownAsync(settle);
         }
 
         _stopping.Dispose();
+    }
+
+    private async Task SettleAtShutdownAsync(PendingSettle settle)
+    {
+        try
+        {
+            await SettleOnceAsync(settle, CancellationToken.None);
+        }
+        catch (Exception e) when (PostgresFaults.IsUnavailable(e))
+        {
+            _logger.LogError(e, "Budget reservation {Id} of tenant {Tenant} could not be settled before shutdown; its lease will expire and it will be reclaimed.",
+                settle.Reservation.Id, settle.Reservation.Tenant);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _pendingSettles);
+        }
     }
 
     private async ValueTask SettleOrQueueAsync(PendingSettle settle)
@@ -250,7 +270,13 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
                 // The call is over and its answer is with the caller; the usage is kept until the database is back.
                 _instrumentation.StoreFailure("settle_deferred");
                 _logger.LogWarning(e, "Settling budget reservation {Id} of tenant {Tenant} failed; it is retried in the background.", settle.Reservation.Id, settle.Reservation.Tenant);
-                _pending.Writer.TryWrite(settle);
+                Interlocked.Increment(ref _pendingSettles);
+                if (!_pending.Writer.TryWrite(settle))
+                {
+                    // Disposed meanwhile: one last try happens here rather than in DisposeAsync's drain.
+                    await SettleAtShutdownAsync(settle);
+                }
+
                 return;
             }
         }
@@ -278,11 +304,14 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
         while (await _pending.Reader.WaitToReadAsync(token))
         {
             var settle = await _pending.Reader.ReadAsync(token);
+            _inRetry = settle;
             while (true)
             {
                 try
                 {
                     await SettleOnceAsync(settle, token);
+                    _inRetry = null;
+                    Interlocked.Decrement(ref _pendingSettles);
                     break;
                 }
                 catch (Exception e) when (PostgresFaults.IsUnavailable(e))

@@ -43,7 +43,7 @@ public static class PostgreSqlBuilderExtensions
     /// <example>
     /// <code>
     /// // appsettings.json: "LlmKit": { "PostgreSql": { "ConnectionString": "Host=db;Database=app;Username=app", "EnsureSchema": true } }
-    /// services.AddLlmKit().AddBudgets().AddUsageLedger().AddPostgreSql();
+    /// services.AddLlmKit().UseBudgets().UseUsageLedger().AddPostgreSql();
     /// </code>
     /// </example>
     public static LlmKitBuilder AddPostgreSql(this LlmKitBuilder builder, Action<PostgreSqlOptions>? configure = null)

@@ -58,7 +58,7 @@ internal static class AnthropicChatResponse
 
     public static FunctionCallContent ToolCall(JsonElement block, JsonElement input) =>
         WireExtras.ToolCall(JsonText.String(block, "id") ?? string.Empty, JsonText.String(block, "name") ?? string.Empty,
-            input.ValueKind == JsonValueKind.Object ? input.GetRawText() : null);
+            input.ValueKind == JsonValueKind.Undefined ? null : input.GetRawText()); // an input that is not an object is reported as such
 
     public static ChatFinishReason? FinishReason(string? stopReason) => stopReason switch
     {

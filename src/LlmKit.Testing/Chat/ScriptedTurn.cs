@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LlmKit.ChatCompletion;
 using LlmKit.Errors;
+using LlmKit.Tools;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.Testing;
@@ -58,8 +59,9 @@ public sealed class ScriptedTurn
         FromToolCalls(CreateToolCall(name, arguments, callId));
 
     /// <summary>
-    /// An answer that asks for one tool call, with the arguments as the raw JSON text a model produced. Malformed
-    /// JSON is kept the way provider adapters keep it: the call's <see cref="FunctionCallContent.Exception"/> is set.
+    /// An answer that asks for one tool call, with the arguments as the raw JSON text a model produced. Arguments that
+    /// cannot be read are kept the way LlmKit's provider adapters keep them (<see cref="ToolCallArguments.Parse"/>): the
+    /// call's <see cref="FunctionCallContent.Exception"/> is set and says what is wrong.
     /// </summary>
     /// <param name="name">The tool name.</param>
     /// <param name="argumentsJson">The raw JSON arguments text.</param>
@@ -69,10 +71,7 @@ public sealed class ScriptedTurn
     {
         ArgumentException.ThrowIfNullOrEmpty(name);
         ArgumentNullException.ThrowIfNull(argumentsJson);
-        var call = FunctionCallContent.CreateFromParsedArguments(
-            argumentsJson, callId ?? NewCallId(), name,
-            json => JsonSerializer.Deserialize<Dictionary<string, object?>>(json));
-        return FromToolCalls(call);
+        return FromToolCalls(ToolCallArguments.Parse(callId ?? NewCallId(), name, argumentsJson));
     }
 
     /// <summary>An answer that asks for several tool calls in one turn (parallel tool calls).</summary>

@@ -217,8 +217,8 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddLlmKit()
-            .AddUsageLedger().AddInMemoryUsageStore()
-            .AddBudgets(b => { b.MaxCostPerCall = 0.001m; b.DowngradeTo = "mini"; })
+            .UseUsageLedger().AddInMemoryUsageStore()
+            .UseBudgets(b => { b.MaxCostPerCall = 0.001m; b.DowngradeTo = "mini"; })
             .AddChatClient("main", big).LlmKit
             .AddChatClient("mini", small);
         await using var provider = services.BuildServiceProvider();
@@ -244,7 +244,7 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddLlmKit()
-            .AddBudgets(b => { b.MaxCostPerCall = 0.0000001m; b.DowngradeTo = "mini"; })
+            .UseBudgets(b => { b.MaxCostPerCall = 0.0000001m; b.DowngradeTo = "mini"; })
             .AddChatClient("main", new ScriptedChatClient(_time, "big-model")).LlmKit
             .AddChatClient("mini", small);
         await using var provider = services.BuildServiceProvider();
@@ -337,7 +337,7 @@ public sealed class BudgetTests
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
         services.AddSingleton<IBudgetStore>(_store);
-        var llmKit = services.AddLlmKit().AddBudgets(b => b.TokensPerMinute = 1_000).AddBudgets(b => b.CostPerDay = 1m);
+        var llmKit = services.AddLlmKit().UseBudgets(b => b.TokensPerMinute = 1_000).UseBudgets(b => b.CostPerDay = 1m);
         llmKit.AddChatClient("main", scripted);
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();
@@ -370,12 +370,46 @@ public sealed class BudgetTests
             ["LlmKit:Budgets:CostPerDay"] = "-1",
             ["LlmKit:Budgets:Tenants:acme:TokensPerMinute"] = "0",
         }).Build());
-        services.AddLlmKit().AddBudgets().AddChatClient("main", new ScriptedChatClient());
+        services.AddLlmKit().UseBudgets().AddChatClient("main", new ScriptedChatClient());
         using var provider = services.BuildServiceProvider();
 
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptionsMonitor<BudgetOptions>>().Get(Options.DefaultName));
 
         Assert.Contains("LlmKit:Budgets:CostPerDay must be positive", error.Message);
         Assert.Contains("LlmKit:Budgets:Tenants:acme:TokensPerMinute must be positive", error.Message);
+    }
+
+    [Fact]
+    public async Task A_reservation_carries_the_configured_lease_and_a_lease_under_a_second_is_refused_at_start()
+    {
+        var recording = new LeaseRecordingStore(_store);
+        var scripted = new ScriptedChatClient(_time).Enqueue(ScriptedTurn.FromText("ok").WithUsage(10, 5).WithModel("big-model"));
+        var budget = new BudgetChatClient(scripted, recording, new BudgetOptions { CostPerDay = 1m, ReservationLease = TimeSpan.FromSeconds(45) },
+            "main", new TestCatalog(), new CharacterTokenCounter(), timeProvider: _time);
+
+        await budget.GetResponseAsync("0123456789", Call());
+
+        Assert.Equal(TimeSpan.FromSeconds(45), Assert.Single(recording.Leases));
+        Assert.Equal(BudgetConstants.DefaultReservationLease, new BudgetOptions().ReservationLease);
+        Assert.Equal(
+            "LlmKit:Budgets:ReservationLease must be at least 1 second, but was 00:00:00.5000000.",
+            Assert.Single(new BudgetOptions { ReservationLease = TimeSpan.FromMilliseconds(500) }.Validate("LlmKit:Budgets")));
+    }
+
+    private sealed class LeaseRecordingStore(IBudgetStore inner) : IBudgetStore
+    {
+        public List<TimeSpan> Leases { get; } = [];
+
+        public ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
+        {
+            Leases.Add(request.Lease);
+            return inner.TryReserveAsync(request, cancellationToken);
+        }
+
+        public ValueTask SettleAsync(BudgetReservation reservation, long tokens, decimal cost, CancellationToken cancellationToken) =>
+            inner.SettleAsync(reservation, tokens, cost, cancellationToken);
+
+        public ValueTask ReleaseAsync(BudgetReservation reservation, CancellationToken cancellationToken) =>
+            inner.ReleaseAsync(reservation, cancellationToken);
     }
 }

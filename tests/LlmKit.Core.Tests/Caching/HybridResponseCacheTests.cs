@@ -196,7 +196,7 @@ public sealed class HybridResponseCacheTests : ResponseCacheTests
         var services = new ServiceCollection();
         services.AddDistributedMemoryCache();
         services.AddHybridCache();
-        services.AddLlmKit().AddResponseCache().AddChatClient("gpt", model);
+        services.AddLlmKit().UseResponseCache().AddChatClient("gpt", model);
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();
 

@@ -265,7 +265,7 @@ public class ResponseCacheTests : IDisposable
             ["LlmKit:ResponseCache:PromptVersion"] = "v7",
         }).Build());
         services.AddDistributedMemoryCache();
-        services.AddLlmKit().AddResponseCache().AddChatClient("main", scripted);
+        services.AddLlmKit().UseResponseCache().AddChatClient("main", scripted);
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();
 
@@ -282,7 +282,7 @@ public class ResponseCacheTests : IDisposable
     public void The_stage_without_an_IDistributedCache_fails_with_instructions_and_bad_settings_name_their_key()
     {
         var services = new ServiceCollection();
-        services.AddLlmKit().AddResponseCache(o => o.Expiration = TimeSpan.Zero).AddChatClient("main", new ScriptedChatClient());
+        services.AddLlmKit().UseResponseCache(o => o.Expiration = TimeSpan.Zero).AddChatClient("main", new ScriptedChatClient());
         using var provider = services.BuildServiceProvider();
 
         var missing = Assert.Throws<InvalidOperationException>(() => provider.GetRequiredService<IChatClient>());

@@ -13,7 +13,7 @@ public sealed class AttemptReportingTests
     public async Task The_usage_ledger_records_every_upstream_attempt_of_a_retried_call_streamed_or_not()
     {
         using var kit = new ResilienceTestKit();
-        kit.LlmKit.AddUsageLedger().AddInMemoryUsageStore();
+        kit.LlmKit.UseUsageLedger().AddInMemoryUsageStore();
         var model = kit.AddClient("main").Enqueue(
             ScriptedTurn.FromError(LlmErrorKind.Overloaded),
             ScriptedTurn.FromError(LlmErrorKind.ServerError),

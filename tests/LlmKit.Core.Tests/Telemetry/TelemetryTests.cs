@@ -186,7 +186,7 @@ public sealed class TelemetryTests : IDisposable
         services.AddSingleton<Models.IModelCatalog>(new TestCatalog());
         services.AddDistributedMemoryCache();
         services.AddLlmKit()
-            .AddTelemetry().AddUsageLedger().AddUsageMetrics().AddResponseCache()
+            .UseTelemetry().UseUsageLedger().AddUsageMetrics().UseResponseCache()
             .AddChatClient("main", new ScriptedChatClient(_time, "big-model").Enqueue(ScriptedTurn.FromText("ok").WithUsage(1_000, 100)));
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();

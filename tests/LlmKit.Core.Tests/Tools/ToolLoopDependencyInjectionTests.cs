@@ -50,7 +50,7 @@ public sealed class ToolLoopDependencyInjectionTests
     }
 
     [Fact]
-    public void The_configure_delegate_overrides_configuration()
+    public void Configuration_overrides_the_configure_delegate_so_operators_can_tune_a_deployed_app()
     {
         var services = new ServiceCollection();
         services.AddSingleton<IConfiguration>(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -63,6 +63,6 @@ public sealed class ToolLoopDependencyInjectionTests
 
         var options = provider.GetRequiredService<IOptions<ToolLoopOptions>>().Value;
 
-        Assert.Equal((3, 5), (options.MaxIterations, options.MaxCallsPerTurn));
+        Assert.Equal((7, 5), (options.MaxIterations, options.MaxCallsPerTurn));
     }
 }

@@ -28,10 +28,10 @@ public sealed class ToolLoopPipelineTests
         services.AddSingleton<TimeProvider>(_time);
         services.AddSingleton<IModelCatalog>(new TestCatalog());
         services.AddSingleton<IChatTokenCounter>(new CharacterTokenCounter());
-        var llmKit = services.AddLlmKit().AddUsageLedger().AddInMemoryUsageStore().AddChatClient("main", model).LlmKit.AddTool(weather);
+        var llmKit = services.AddLlmKit().UseUsageLedger().AddInMemoryUsageStore().AddChatClient("main", model).LlmKit.AddTool(weather);
         if (budget is not null)
         {
-            llmKit.AddBudgets(budget);
+            llmKit.UseBudgets(budget);
         }
 
         var provider = services.BuildServiceProvider();
@@ -114,7 +114,7 @@ public sealed class ToolLoopPipelineTests
             ScriptedTurn.FromText("Refunded.").WithUsage(10, 90).WithModel("big-model"));
         var services = new ServiceCollection();
         services.AddSingleton<IModelCatalog>(new TestCatalog());
-        services.AddLlmKit().AddUsageLedger().AddInMemoryUsageStore().AddChatClient("main", model).LlmKit
+        services.AddLlmKit().UseUsageLedger().AddInMemoryUsageStore().AddChatClient("main", model).LlmKit
             .AddTool(refund, new ToolMetadata { SideEffect = ToolSideEffect.Destructive });
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<IChatClient>();

@@ -187,7 +187,7 @@ public sealed class UsageLedgerTests
         services.AddLogging(b => b.AddProvider(logs));
         services.AddSingleton<Models.IModelCatalog>(new TestCatalog());
         services.AddLlmKit()
-            .AddUsageLedger()
+            .UseUsageLedger()
             .AddInMemoryUsageStore()
             .AddUsageLogging()
             .AddChatClient("main", new ScriptedChatClient().Enqueue(ScriptedTurn.FromText("hi").WithUsage(1_000, 100).WithModel("big-model")));

@@ -45,9 +45,9 @@ internal static class WireExtras
         object o => JsonSerializer.Serialize(o, AIJsonUtilities.DefaultOptions.GetTypeInfo(o.GetType())),
     };
 
-    /// <summary>Parses tool-call arguments sent as JSON text; a parse failure is kept on the call, not thrown.</summary>
-    public static FunctionCallContent ToolCall(string id, string name, string? arguments) =>
-        FunctionCallContent.CreateFromParsedArguments(
-            string.IsNullOrWhiteSpace(arguments) ? "{}" : JsonText.ReplaceLoneSurrogates(arguments), id, name,
-            static json => JsonSerializer.Deserialize(json, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(Dictionary<string, object?>))) as Dictionary<string, object?>);
+    /// <summary>
+    /// Parses tool-call arguments sent as JSON text; a failure is kept on the call, not thrown, and says what is wrong
+    /// (not JSON, not an object, nested too deep), with the text kept for the caller. Lone surrogates become U+FFFD.
+    /// </summary>
+    public static FunctionCallContent ToolCall(string id, string name, string? arguments) => LlmKit.Tools.ToolCallArguments.Parse(id, name, arguments);
 }
