@@ -28,7 +28,8 @@ public static class ServerApp
             .AddUsageLedger()
             .AddUsageLogging()
             .AddUsageMetrics()
-            .AddBudgets();
+            .AddBudgets()
+            .AddIdempotency();
         AddModel(llmKit, builder.Configuration).UseResilience();
 
         // One line of configuration moves every store LlmKit keeps (budgets, usage ledger, jobs, suspended tool loops,
@@ -92,6 +93,7 @@ public static class ServerApp
         app.UseTenantTags();
 
         app.MapChat();
+        app.MapAnswers();
         app.MapJobs();
         // Live: the process answers. Ready: it can do useful work (model circuit closed, job queue not full).
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false });

@@ -15,6 +15,7 @@ public sealed class ConfigurationReferenceTests
         "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing",
         "LlmKit.Embeddings.Onnx",
         "LlmKit.PostgreSql", "LlmKit.Rag.PostgreSql",
+        "LlmKit.Redis",
         "LlmKit.Evaluation",
         "LlmKit.Guardrails", "LlmKit.Mcp",
         "LlmKit.Orchestration",

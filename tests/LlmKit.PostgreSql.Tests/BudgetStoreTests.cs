@@ -16,61 +16,6 @@ public sealed class BudgetStoreTests(SchemaFixture db) : IClassFixture<SchemaFix
         new(tenant, null, 100, cost, new BudgetLimits { CostPerDay = perDay }, now) { Lease = lease ?? TimeSpan.FromMinutes(10) };
 
     [PostgresFact]
-    public async Task Reserve_holds_the_estimate_settle_replaces_it_and_a_second_settle_is_a_no_op()
-    {
-        await using var store = Store();
-        var reserved = await store.TryReserveAsync(Request("t1", 0.4m, Noon), default);
-        Assert.True(reserved.IsAdmitted);
-        Assert.Equal(Noon + TimeSpan.FromMinutes(10), reserved.Reservation!.ExpiresAt);
-        Assert.Equal((0m, 0.4m), await store.GetDayCostAsync("t1", Noon));
-
-        await store.SettleAsync(reserved.Reservation, 50, 0.1m, default);
-        await store.SettleAsync(reserved.Reservation, 50, 0.1m, default);
-        await store.ReleaseAsync(reserved.Reservation, default);
-        Assert.Equal((0.1m, 0m), await store.GetDayCostAsync("t1", Noon));
-    }
-
-    [PostgresFact]
-    public async Task A_refusal_says_whether_the_budget_is_spent_or_only_held_and_when_it_frees()
-    {
-        await using var store = Store();
-        var first = await store.TryReserveAsync(Request("t2", 0.7m, Noon), default);
-        var held = await store.TryReserveAsync(Request("t2", 0.5m, Noon), default);
-        Assert.False(held.IsAdmitted);
-        Assert.Equal(BudgetKind.CostPerDay, held.Denial!.Budget);
-        Assert.True(held.Denial.IsHeldByReservations);
-        Assert.Equal(0.7m, held.Denial.Reserved);
-        Assert.Equal(first.Reservation!.ExpiresAt, held.Denial.ResetsAt); // the lease bounds it, sooner than midnight
-
-        var exception = new BudgetExceededException(held.Denial, "t2", null, Noon);
-        Assert.True(exception.IsHeldByReservations);
-        Assert.Contains("not spent", exception.Message);
-
-        await store.SettleAsync(first.Reservation, 100, 0.7m, default);
-        var spent = await store.TryReserveAsync(Request("t2", 0.5m, Noon), default);
-        Assert.False(spent.Denial!.IsHeldByReservations);
-        Assert.Equal(new DateTimeOffset(2025, 3, 2, 0, 0, 0, TimeSpan.Zero), spent.Denial.ResetsAt);
-    }
-
-    [PostgresFact]
-    public async Task An_expired_lease_is_reclaimed_and_a_late_settle_still_records_the_usage()
-    {
-        await using var store = Store();
-        var abandoned = await store.TryReserveAsync(Request("t3", 0.9m, Noon, lease: TimeSpan.FromSeconds(30)), default);
-        Assert.False((await store.TryReserveAsync(Request("t3", 0.5m, Noon), default)).IsAdmitted);
-
-        // Another replica, after the lease: the tenant's budget is free again.
-        var later = Noon + TimeSpan.FromSeconds(31);
-        var admitted = await store.TryReserveAsync(Request("t3", 0.5m, later), default);
-        Assert.True(admitted.IsAdmitted);
-        Assert.Equal((0m, 0.5m), await store.GetDayCostAsync("t3", Noon));
-
-        // The "dead" caller was only slow: its settle still counts what was spent.
-        await store.SettleAsync(abandoned.Reservation!, 100, 0.2m, default);
-        Assert.Equal((0.2m, 0.5m), await store.GetDayCostAsync("t3", Noon));
-    }
-
-    [PostgresFact]
     public async Task The_maintenance_sweep_reclaims_every_tenants_expired_reservations()
     {
         await using var store = Store();

@@ -57,7 +57,8 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                 spend = state.Requests.GetValueOrDefault(requestId);
                 if (limits.CostPerRequest is { } requestLimit && (spend?.Cost ?? 0) + request.Cost > requestLimit)
                 {
-                    return Deny(new BudgetDenial(BudgetKind.CostPerRequest, requestLimit, spend?.Cost ?? 0, request.Cost, null));
+                    return Deny(state.WithLeaseBound(
+                        new BudgetDenial(BudgetKind.CostPerRequest, requestLimit, spend?.Cost ?? 0, request.Cost, null) { Reserved = spend?.Reserved ?? 0 }));
                 }
             }
 
@@ -158,6 +159,9 @@ public sealed class InMemoryBudgetStore : IBudgetStore
     private sealed class RequestSpend
     {
         public decimal Cost { get; set; }
+
+        /// <summary>Gets or sets the part of <see cref="Cost"/> that open reservations hold.</summary>
+        public decimal Reserved { get; set; }
 
         public DateTimeOffset LastSeen { get; set; }
     }
@@ -295,6 +299,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
                 }
 
                 spend.Cost += reservation.Cost;
+                spend.Reserved += reservation.Cost;
                 spend.LastSeen = reservation.ReservedAt;
             }
         }
@@ -347,6 +352,7 @@ public sealed class InMemoryBudgetStore : IBudgetStore
             if (reservation.RequestId is { } requestId && Requests.TryGetValue(requestId, out var spend))
             {
                 spend.Cost -= reservation.Cost;
+                spend.Reserved -= reservation.Cost;
             }
         }
     }

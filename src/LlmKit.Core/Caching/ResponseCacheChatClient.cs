@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json;
-using System.Text.Json.Serialization.Metadata;
 using LlmKit.ChatCompletion;
 using LlmKit.Telemetry;
 using LlmKit.Pipeline;
@@ -34,12 +33,6 @@ namespace LlmKit.Caching;
 /// </remarks>
 public sealed class ResponseCacheChatClient : DelegatingChatClient
 {
-    private static readonly JsonTypeInfo<ChatResponse> ResponseTypeInfo =
-        (JsonTypeInfo<ChatResponse>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponse));
-
-    private static readonly JsonTypeInfo<ChatResponseUpdate> UpdateTypeInfo =
-        (JsonTypeInfo<ChatResponseUpdate>)AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(ChatResponseUpdate));
-
     private readonly ResponseCacheStore _store;
     private readonly ResponseCacheOptions _options;
     private readonly string _clientName;
@@ -157,7 +150,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
             // The call this one joined answered with something not worth storing (a refusal, a truncation): share it,
             // since asking the same deterministic question again at the same moment would not do better.
             Count("hit");
-            return MarkHit(Decode(unstorable.Entry)!.Response!);
+            return MarkHit(Decode(unstorable.Entry)!.ToResponse());
         }
 
         if (call.Fresh is { } fresh)
@@ -169,7 +162,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         if (Decode(entry) is { } cached)
         {
             Count("hit");
-            return MarkHit(cached.Response ?? cached.Updates!.ToChatResponse());
+            return MarkHit(cached.ToResponse());
         }
 
         // An entry that cannot be read (written by another format, or damaged): ask the model and replace it.
@@ -177,7 +170,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         var replacement = await base.GetResponseAsync(messages, options, cancellationToken);
         if (IsStorable(replacement))
         {
-            await _store.WriteAsync(lookup.Key, EncodeResponse(replacement), lookup.Tags, cancellationToken);
+            await _store.WriteAsync(lookup.Key, StoredAnswer.Encode(replacement), lookup.Tags, cancellationToken);
         }
 
         return replacement;
@@ -202,8 +195,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         if (await _store.ReadAsync(lookup.Key, cancellationToken) is { } entry && Decode(entry) is { } cached)
         {
             Count("hit");
-            IEnumerable<ChatResponseUpdate> updates = cached.Updates ?? (IEnumerable<ChatResponseUpdate>)cached.Response!.ToChatResponseUpdates();
-            foreach (var update in updates)
+            foreach (var update in cached.ToUpdates())
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 LlmKitCallProperties.CacheHit.SetValue(update.AdditionalProperties ??= [], true);
@@ -225,7 +217,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         // Reached only when the stream completed: a failure or an abandoned stream stores nothing.
         if (IsStorable(received.ToChatResponse()))
         {
-            await _store.WriteAsync(lookup.Key, Encode('U', SerializeUpdates(received)), lookup.Tags, cancellationToken);
+            await _store.WriteAsync(lookup.Key, StoredAnswer.Encode(received), lookup.Tags, cancellationToken);
         }
     }
 
@@ -290,22 +282,11 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
     }
 
     /// <summary>Reads an entry; <see langword="null"/> (logged) when it is not one this version wrote.</summary>
-    private CachedAnswer? Decode(byte[] entry)
+    private StoredAnswer? Decode(byte[] entry)
     {
-        if (entry is not { Length: > 1 })
-        {
-            return null;
-        }
-
         try
         {
-            var payload = entry.AsSpan(1);
-            return entry[0] switch
-            {
-                (byte)'R' => JsonSerializer.Deserialize(payload, ResponseTypeInfo) is { } response ? new CachedAnswer(response, null) : null,
-                (byte)'U' => new CachedAnswer(null, DeserializeUpdates(payload)),
-                _ => null,
-            };
+            return StoredAnswer.Decode(entry);
         }
         catch (JsonException ex)
         {
@@ -314,59 +295,11 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         }
     }
 
-    private static byte[] EncodeResponse(ChatResponse response) => Encode('R', JsonSerializer.SerializeToUtf8Bytes(response, ResponseTypeInfo));
-
-    // One leading byte tells a whole response from a list of updates; the payload is copied once, which is cheap next to
-    // the model call whose answer it holds.
-    private static byte[] Encode(char kind, byte[] payload)
-    {
-        var entry = new byte[payload.Length + 1];
-        entry[0] = (byte)kind;
-        payload.CopyTo(entry, 1);
-        return entry;
-    }
-
-    private static byte[] SerializeUpdates(List<ChatResponseUpdate> updates)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartArray();
-            foreach (var update in updates)
-            {
-                JsonSerializer.Serialize(writer, update, UpdateTypeInfo);
-            }
-
-            writer.WriteEndArray();
-        }
-
-        return buffer.WrittenSpan.ToArray();
-    }
-
-    private static List<ChatResponseUpdate> DeserializeUpdates(ReadOnlySpan<byte> payload)
-    {
-        var reader = new Utf8JsonReader(payload);
-        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
-        {
-            throw new JsonException("A cached stream must be a JSON array of updates.");
-        }
-
-        var updates = new List<ChatResponseUpdate>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            updates.Add(JsonSerializer.Deserialize(ref reader, UpdateTypeInfo) ?? throw new JsonException("A cached update was null."));
-        }
-
-        return updates;
-    }
-
     private void Count(string outcome) =>
         _instrumentation?.CacheRequests.Add(1,
             new KeyValuePair<string, object?>(GenAiConventions.CacheKind, "chat"),
             new KeyValuePair<string, object?>(GenAiConventions.CacheOutcome, outcome),
             new KeyValuePair<string, object?>(GenAiConventions.ClientName, _clientName));
-
-    private sealed record CachedAnswer(ChatResponse? Response, List<ChatResponseUpdate>? Updates);
 
     private readonly record struct Lookup(string Key, string[] Tags);
 
@@ -379,7 +312,7 @@ public sealed class ResponseCacheChatClient : DelegatingChatClient
         {
             var fresh = await owner.InnerClient.GetResponseAsync(messages, options, cancellationToken);
             Fresh = fresh;
-            byte[] entry = EncodeResponse(fresh);
+            byte[] entry = StoredAnswer.Encode(fresh);
             // Thrown, not returned, so the store keeps nothing; callers that joined this call still get the answer.
             return IsStorable(fresh) ? entry : throw new UnstorableAnswerException(entry);
         }

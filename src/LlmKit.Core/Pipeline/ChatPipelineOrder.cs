@@ -12,7 +12,7 @@ namespace LlmKit.Pipeline;
 /// <list type="bullet">
 /// <item><description>
 /// Stages up to and including <see cref="Routing"/> see each <em>logical call</em> once (the app's
-/// <c>GetResponseAsync</c>, a whole tool loop, one structured-output attempt): the response cache, the tool loop and
+/// <c>GetResponseAsync</c>, a whole tool loop, one structured-output attempt): idempotent requests, the response cache, the tool loop and
 /// routing (fallback to other clients, budget downgrade).
 /// </description></item>
 /// <item><description>
@@ -30,6 +30,12 @@ namespace LlmKit.Pipeline;
 /// </remarks>
 public static class ChatPipelineOrder
 {
+    /// <summary>
+    /// Idempotent requests: a repeat of a call's idempotency key gets the first answer (or waits for it) before the
+    /// cache or anything else is asked, so a retried request is never paid for twice.
+    /// </summary>
+    public const int Idempotency = 200;
+
     /// <summary>The exact-match response cache: a hit makes no upstream call at all.</summary>
     public const int Cache = 300;
 

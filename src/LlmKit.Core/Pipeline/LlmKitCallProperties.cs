@@ -47,6 +47,12 @@ public static class LlmKitCallProperties
     public static readonly LlmKitPropertyKey<string> PromptVersion = new("llmkit.prompt_version");
 
     /// <summary>
+    /// Makes the call idempotent under a caller-supplied key (set it with <c>WithIdempotencyKey</c>): a repeat within the
+    /// retention returns the first answer instead of calling the model again: <c>llmkit.idempotency_key</c>.
+    /// </summary>
+    public static readonly LlmKitPropertyKey<string> IdempotencyKey = new("llmkit.idempotency_key");
+
+    /// <summary>
     /// The call's total deadline, set by the resilience stage for the stages and provider inside it:
     /// <c>llmkit.deadline</c>.
     /// </summary>
@@ -106,6 +112,12 @@ public static class LlmKitCallProperties
 
     /// <summary>On a response or update: the answer was served from LlmKit's response cache: <c>llmkit.cache_hit</c>.</summary>
     public static readonly LlmKitPropertyKey<bool> CacheHit = new("llmkit.cache_hit");
+
+    /// <summary>
+    /// On a response or update: the answer was stored for an earlier request with the same idempotency key and is
+    /// replayed: <c>llmkit.idempotent_replay</c>.
+    /// </summary>
+    public static readonly LlmKitPropertyKey<bool> IdempotentReplay = new("llmkit.idempotent_replay");
 
     /// <summary>
     /// On a response or update: where a fallback answer came from (<c>client:&lt;name&gt;</c>, <c>cache</c> or

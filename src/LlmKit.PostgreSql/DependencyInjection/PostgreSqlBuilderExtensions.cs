@@ -1,13 +1,17 @@
 using LlmKit.Budgets;
 using LlmKit.DependencyInjection;
+using LlmKit.Idempotency;
 using LlmKit.Jobs;
 using LlmKit.PostgreSql;
 using LlmKit.PostgreSql.Budgets;
+using LlmKit.PostgreSql.Idempotency;
 using LlmKit.PostgreSql.Jobs;
 using LlmKit.PostgreSql.RateLimits;
+using LlmKit.PostgreSql.Sessions;
 using LlmKit.PostgreSql.Tools;
 using LlmKit.PostgreSql.Usage;
 using LlmKit.RateLimits;
+using LlmKit.Sessions;
 using LlmKit.Telemetry;
 using LlmKit.Tools;
 using LlmKit.Usage;
@@ -27,8 +31,8 @@ public static class PostgreSqlBuilderExtensions
 
     /// <summary>
     /// Stores every piece of LlmKit's shared state in PostgreSQL: <see cref="IBudgetStore"/>, the usage ledger
-    /// (<see cref="IUsageStore"/> and a sink), <see cref="IJobQueue"/>, <see cref="IToolLoopContinuationStore"/> and
-    /// <see cref="ISharedRateLimiter"/>, replacing the in-memory ones whichever order the calls come in. The database
+    /// (<see cref="IUsageStore"/> and a sink), <see cref="IJobQueue"/>, <see cref="IToolLoopContinuationStore"/>,
+    /// <see cref="ISharedRateLimiter"/>, <see cref="IIdempotencyStore"/> and <see cref="IChatSessionStore"/>, replacing the in-memory ones whichever order the calls come in. The database
     /// is the <see cref="NpgsqlDataSource"/> registered in DI, or <c>LlmKit:PostgreSql:ConnectionString</c>; the host
     /// fails to start when it is unreachable or its schema is out of date (or applies the schema with
     /// <c>LlmKit:PostgreSql:EnsureSchema</c>). A maintenance sweep reclaims expired budget leases and applies retention.
@@ -66,6 +70,11 @@ public static class PostgreSqlBuilderExtensions
             services.Replace(ServiceDescriptor.Singleton<IToolLoopContinuationStore>(sp => sp.GetRequiredService<PostgresToolLoopContinuationStore>()));
             services.AddSingleton<PostgresRateLimiter>();
             services.Replace(ServiceDescriptor.Singleton<ISharedRateLimiter>(sp => sp.GetRequiredService<PostgresRateLimiter>()));
+            services.AddSingleton<PostgresIdempotencyStore>();
+            services.Replace(ServiceDescriptor.Singleton<IIdempotencyStore>(sp => sp.GetRequiredService<PostgresIdempotencyStore>()));
+            services.AddChatSessionOptions();
+            services.AddSingleton<PostgresChatSessionStore>();
+            services.Replace(ServiceDescriptor.Singleton<IChatSessionStore>(sp => sp.GetRequiredService<PostgresChatSessionStore>()));
 
             // The start-up check runs before every other hosted service that was added after it, and fails the start
             // with the setting's name; it is inserted first so a job worker never polls an unmigrated database.

@@ -1,11 +1,15 @@
 using LlmKit.Budgets;
+using LlmKit.Idempotency;
 using LlmKit.Jobs;
 using LlmKit.PostgreSql.Budgets;
+using LlmKit.PostgreSql.Idempotency;
 using LlmKit.PostgreSql.Jobs;
 using LlmKit.PostgreSql.RateLimits;
+using LlmKit.PostgreSql.Sessions;
 using LlmKit.PostgreSql.Tools;
 using LlmKit.PostgreSql.Usage;
 using LlmKit.RateLimits;
+using LlmKit.Sessions;
 using LlmKit.Tools;
 using LlmKit.Usage;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,7 +22,7 @@ namespace LlmKit.PostgreSql;
 
 /// <summary>
 /// The periodic sweep every replica runs (each step is safe to run concurrently): reclaims budget reservations whose
-/// lease expired, deletes old rate-limit windows, and applies the retention settings.
+/// lease expired, deletes old rate-limit windows, expired idempotency keys and chat sessions, and applies the retention settings.
 /// </summary>
 internal sealed class PostgresMaintenance(IServiceProvider services, IOptions<PostgreSqlOptions> options, TimeProvider? timeProvider = null, ILogger<PostgresMaintenance>? logger = null)
     : BackgroundService
@@ -65,6 +69,16 @@ internal sealed class PostgresMaintenance(IServiceProvider services, IOptions<Po
         if (services.GetService<IToolLoopContinuationStore>() is PostgresToolLoopContinuationStore loops)
         {
             await loops.DeleteBeforeAsync(now - PostgreSqlConstants.ToolLoopRetention, cancellationToken);
+        }
+
+        if (services.GetService<IIdempotencyStore>() is PostgresIdempotencyStore idempotency)
+        {
+            await idempotency.DeleteExpiredAsync(now, cancellationToken);
+        }
+
+        if (services.GetService<IChatSessionStore>() is PostgresChatSessionStore sessions)
+        {
+            await sessions.DeleteExpiredAsync(now, cancellationToken);
         }
 
         if (services.GetService<IJobQueue>() is PostgresJobQueue jobs)

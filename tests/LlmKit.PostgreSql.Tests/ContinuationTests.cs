@@ -1,13 +1,11 @@
-using LlmKit.PostgreSql.RateLimits;
 using LlmKit.PostgreSql.Tools;
-using LlmKit.RateLimits;
 using LlmKit.Tests.Servers;
 using LlmKit.Tools;
 using Microsoft.Extensions.AI;
 
 namespace LlmKit.PostgreSql.Tests;
 
-public sealed class ContinuationAndRateLimitTests(SchemaFixture db) : IClassFixture<SchemaFixture>
+public sealed class ContinuationTests(SchemaFixture db) : IClassFixture<SchemaFixture>
 {
     private static ToolLoopContinuation Suspended() => new()
     {
@@ -37,26 +35,5 @@ public sealed class ContinuationAndRateLimitTests(SchemaFixture db) : IClassFixt
         string expiring = await storeA.SaveAsync(Suspended(), TimeSpan.FromMilliseconds(100));
         await Task.Delay(300);
         Assert.Equal(ToolLoopContinuationClaimStatus.Expired, (await storeB.TryClaimAsync(expiring)).Status);
-    }
-
-    [PostgresFact]
-    public async Task Three_replicas_together_stay_under_the_providers_request_limit_and_admit_what_the_in_memory_limiter_admits()
-    {
-        var limits = new LlmKit.RateLimits.RateLimits(RequestsPerMinute: 100, TokensPerMinute: null);
-        var now = new DateTimeOffset(2025, 3, 1, 12, 0, 30, TimeSpan.Zero);
-        var replicas = Enumerable.Range(0, 3).Select(_ => new PostgresRateLimiter(new PostgresDatabase(db.DataSource))).ToArray();
-        var decisions = await Task.WhenAll(Enumerable.Range(0, 300).Select(i =>
-            replicas[i % 3].TryAcquireAsync(new RateLimitRequest("openai/key/gpt", 10, limits, now)).AsTask()));
-        Assert.Equal(100, decisions.Count(d => d.IsAcquired));
-        Assert.All(decisions.Where(d => !d.IsAcquired), d => Assert.True(d.RetryAfter > TimeSpan.Zero));
-
-        var reference = new InMemoryRateLimiter();
-        int referenceAdmitted = 0;
-        for (int i = 0; i < 300; i++)
-        {
-            referenceAdmitted += (await reference.TryAcquireAsync(new RateLimitRequest("k", 10, limits, now))).IsAcquired ? 1 : 0;
-        }
-
-        Assert.Equal(referenceAdmitted, decisions.Count(d => d.IsAcquired));
     }
 }
