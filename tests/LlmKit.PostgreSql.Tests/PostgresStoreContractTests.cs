@@ -29,8 +29,16 @@ public sealed class PostgresBudgetStoreContractTests(SchemaFixture db) : BudgetS
     protected override bool SlidesExactly => false;
 
     // A thousand concurrent reservations of one tenant queue for its advisory lock (and the pool): a generous pool
-    // timeout keeps a busy CI machine from turning that queue into failures.
-    private readonly NpgsqlDataSource _patient = NpgsqlDataSource.Create(db.ConnectionString + ";Timeout=120;Command Timeout=120");
+    // timeout keeps a busy CI machine from turning that queue into failures. The pool is small and disposed with the
+    // test (xUnit makes one instance per test): the other classes' pools share the server's max_connections, and a
+    // default pool of 100 per test, never closed, ran the server out of connections ("53300: too many clients").
+    private readonly NpgsqlDataSource _patient = NpgsqlDataSource.Create(db.ConnectionString + ";Timeout=120;Command Timeout=120;Maximum Pool Size=20");
+
+    public override async Task DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await _patient.DisposeAsync();
+    }
 
     protected override Task<IBudgetStore> CreateStoreAsync() =>
         Task.FromResult<IBudgetStore>(new PostgresBudgetStore(new PostgresDatabase(_patient), Options.Create(new PostgreSqlOptions())));

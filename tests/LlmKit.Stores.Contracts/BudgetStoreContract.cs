@@ -33,7 +33,7 @@ public abstract class BudgetStoreContract : IAsyncLifetime
     public async Task InitializeAsync() => _store = await CreateStoreAsync();
 
     /// <inheritdoc />
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (_store is IAsyncDisposable disposable)
         {
