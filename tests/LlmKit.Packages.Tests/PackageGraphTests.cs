@@ -69,6 +69,30 @@ public sealed partial class PackageGraphTests
         Assert.All(declared, d => Assert.Equal((d.Key, d.Value), (d.Key, documented[d.Key])));
     }
 
+    [Fact]
+    public void Every_sample_README_names_the_LlmKit_packages_its_project_references()
+    {
+        foreach (string sample in Directory.EnumerateDirectories(Path.Combine(TestData.RepositoryRoot, "samples")))
+        {
+            string? project = Directory.EnumerateFiles(sample, "*.csproj").SingleOrDefault();
+            if (project is null)
+            {
+                continue;
+            }
+
+            var referenced = System.Xml.Linq.XDocument.Load(project).Descendants("PackageReference")
+                .Select(r => (string)r.Attribute("Include")!).Where(n => n.StartsWith("LlmKit.", StringComparison.Ordinal));
+            string readme = File.ReadAllText(Path.Combine(sample, "README.md"));
+            var named = SamplePackagesLine().Match(readme);
+
+            Assert.True(named.Success, $"{Path.GetFileName(sample)}/README.md has no 'LlmKit packages:' line");
+            Assert.Equal(Normalize(string.Join(", ", referenced)), Normalize(named.Groups["list"].Value.TrimEnd('.')));
+        }
+    }
+
+    [GeneratedRegex(@"^LlmKit packages: (?<list>.+)$", RegexOptions.Multiline)]
+    private static partial Regex SamplePackagesLine();
+
     /// <summary>A row of the graph table: <c>| `LlmKit.X` | `LlmKit.Core` | `Npgsql`, … |</c> (— for none).</summary>
     [GeneratedRegex(@"^\| `(?<name>LlmKit[\w.]*)` \| (?<llmkit>[^|]*) \| (?<third>[^|]*) \|\s*$", RegexOptions.Multiline)]
     private static partial Regex TableRow();
