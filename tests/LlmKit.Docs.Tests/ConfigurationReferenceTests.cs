@@ -10,16 +10,17 @@ namespace LlmKit.Docs.Tests;
 /// </summary>
 public sealed class ConfigurationReferenceTests
 {
+    /// <summary>Shipped projects that hold no configurable options: the source generator and the data/adapter packages.</summary>
+    private static readonly string[] WithoutOptions = ["LlmKit.Generators", "LlmKit.Tokens.Data", "LlmKit.Tokens.MicrosoftML"];
+
+    /// <summary>Every package under src/, so a new package's options cannot be left out of the check.</summary>
     private static readonly string[] AssemblyNames =
-    [
-        "LlmKit.Core", "LlmKit.Rag", "LlmKit.Kernels", "LlmKit.Providers.OpenAI", "LlmKit.Providers.Anthropic", "LlmKit.Testing",
-        "LlmKit.Embeddings.Onnx",
-        "LlmKit.PostgreSql", "LlmKit.Rag.PostgreSql",
-        "LlmKit.Redis",
-        "LlmKit.Evaluation",
-        "LlmKit.Guardrails", "LlmKit.Mcp",
-        "LlmKit.Orchestration",
-    ];
+        Directory.EnumerateDirectories(Path.Combine(DocsPaths.Root, "src"), "LlmKit.*")
+            .Select(Path.GetFileName)
+            .OfType<string>()
+            .Where(name => File.Exists(Path.Combine(DocsPaths.Root, "src", name, name + ".csproj")) && !WithoutOptions.Contains(name))
+            .Order(StringComparer.Ordinal)
+            .ToArray();
 
     /// <summary>Settings reached through an options class that are not named *Options but are configured the same way.</summary>
     private static readonly Type[] AlsoDocumented = [typeof(LlmKit.Models.ModelOverride), typeof(LlmKit.Budgets.BudgetLimits)];

@@ -68,7 +68,7 @@ internal sealed class UpstreamRoutingChatClient : DelegatingChatClient
                 if (name == ctx.ClientName || !pipelines.Names.Contains(name))
                 {
                     throw new InvalidOperationException(
-                        $"{ResilienceBuilderExtensions.SectionPath(ctx.ClientName)}:Fallback:ClientNames names '{name}', which is " +
+                        $"{ctx.Services.GetRequiredService<IFallbackChains>().ConfigurationPath(ctx.ClientName)}:ClientNames names '{name}', which is " +
                         (name == ctx.ClientName ? "the client itself." : $"not a registered client. Registered clients: {string.Join(", ", pipelines.Names)}."));
                 }
             }
@@ -131,7 +131,7 @@ internal sealed class UpstreamRoutingChatClient : DelegatingChatClient
     }
 
     private static ChatFallbackOptions FallbackOf(string clientName, IServiceProvider services) =>
-        services.GetService<IOptionsMonitor<ResilienceOptions>>()?.Get(clientName).Fallback ?? new ChatFallbackOptions();
+        services.GetService<IFallbackChains>()?.For(clientName) ?? new ChatFallbackOptions();
 
     /// <summary>The options for this client's own upstream half: marked as the primary route unless a route is already set.</summary>
     private static (ChatOptions Options, UsageRoute Route) Route(ChatOptions? options)

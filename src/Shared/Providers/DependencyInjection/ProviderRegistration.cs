@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using LlmKit.DependencyInjection;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
@@ -17,7 +18,7 @@ namespace LlmKit.Providers;
 internal static class ProviderRegistration
 {
     /// <summary>Registers the provider's options and HTTP client under <paramref name="name"/>, then a chat client that sends through them.</summary>
-    public static LlmKitChatClientBuilder AddChatClient<TOptions>(
+    public static LlmKitChatClientBuilder AddChatClient<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(
         LlmKitBuilder builder, ProviderDescriptor<TOptions> provider, string name, Action<TOptions>? configure,
         Func<TOptions, HttpClient, IServiceProvider, IChatClient> create)
         where TOptions : class, IProviderOptions
@@ -29,7 +30,7 @@ internal static class ProviderRegistration
     }
 
     /// <summary>Registers the provider's options and HTTP client under <paramref name="name"/>, once however often it is called.</summary>
-    public static void AddProvider<TOptions>(IServiceCollection services, ProviderDescriptor<TOptions> provider, string name, Action<TOptions>? configure)
+    public static void AddProvider<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceCollection services, ProviderDescriptor<TOptions> provider, string name, Action<TOptions>? configure)
         where TOptions : class, IProviderOptions
     {
         // Chat and embeddings may share a name; the options are registered once so configure runs once.
@@ -53,7 +54,7 @@ internal static class ProviderRegistration
     }
 
     /// <summary>The options of the registration <paramref name="name"/>.</summary>
-    public static TOptions OptionsOf<TOptions>(IServiceProvider services, string name, ProviderDescriptor<TOptions> provider)
+    public static TOptions OptionsOf<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicParameterlessConstructor)] TOptions>(IServiceProvider services, string name, ProviderDescriptor<TOptions> provider)
         where TOptions : class, IProviderOptions =>
         services.GetRequiredService<IOptionsMonitor<TOptions>>().Get(name);
 

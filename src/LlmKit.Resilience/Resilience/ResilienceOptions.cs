@@ -69,6 +69,12 @@ public sealed class ResilienceOptions : LlmKit.DependencyInjection.IValidatableO
             failures.Add($"{section}:Retry:MaxDelay ({Retry.MaxDelay}) must not be shorter than Retry:BaseDelay ({Retry.BaseDelay}).");
         }
 
+        // Checked here rather than with [Range(typeof(TimeSpan), …)], whose string parsing is not trimming-safe.
+        if (Retry.RetryBudgetWindow < TimeSpan.FromSeconds(1) || Retry.RetryBudgetWindow > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{section}:Retry:RetryBudgetWindow ({Retry.RetryBudgetWindow}) must be between 00:00:01 and 01:00:00.");
+        }
+
         PositiveOrInfinite(Timeout.AttemptTimeout, "Timeout:AttemptTimeout");
         PositiveOrInfinite(Timeout.TotalTimeout, "Timeout:TotalTimeout");
         PositiveOrInfinite(Timeout.StreamIdleTimeout, "Timeout:StreamIdleTimeout");

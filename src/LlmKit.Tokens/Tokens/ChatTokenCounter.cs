@@ -73,7 +73,7 @@ public sealed class ChatTokenCounter : IChatTokenCounter
         if (options?.ResponseFormat is ChatResponseFormatJson { Schema: { } schema } json)
         {
             total += counter.CountTokens(json.SchemaName ?? "response") + counter.CountTokens(json.SchemaDescription ?? "") +
-                     counter.CountTokens(JsonSerializer.Serialize(schema)) + JsonSchemaOverhead;
+                     counter.CountTokens(CompactJson(schema)) + JsonSchemaOverhead;
         }
 
         return total;
@@ -117,7 +117,7 @@ public sealed class ChatTokenCounter : IChatTokenCounter
                 TextContent text => counter.CountTokens(text.Text),
                 TextReasoningContent => 0, // earlier reasoning is not sent back as input
                 FunctionCallContent call => TokensPerToolCall + counter.CountTokens(call.Name) + counter.CountTokens(
-                    call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions)),
+                    call.Arguments is null ? "{}" : JsonSerializer.Serialize(call.Arguments, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(IDictionary<string, object?>)))),
                 FunctionResultContent result => counter.CountTokens(ResultText(result.Result)),
                 DataContent data when data.HasTopLevelMediaType("image") => CountImage(data, model, anthropic),
                 UriContent uri when uri.HasTopLevelMediaType("image") => CountImage(null, model, anthropic, uri.AdditionalProperties),
@@ -133,8 +133,21 @@ public sealed class ChatTokenCounter : IChatTokenCounter
         null => "",
         string s => s,
         JsonElement e when e.ValueKind == JsonValueKind.String => e.GetString() ?? "",
-        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions),
+        _ => JsonSerializer.Serialize(result, AIJsonUtilities.DefaultOptions.GetTypeInfo(typeof(object))),
     };
+
+    // The schema as the provider receives it: compact, default escaping. Written directly (not through the reflection
+    // serializer) so that token counting stays trimming- and AOT-safe.
+    private static string CompactJson(JsonElement element)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            element.WriteTo(writer);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
 
     private static int CountImage(DataContent? data, ModelInfo? model, bool anthropic, AdditionalPropertiesDictionary? properties = null)
     {

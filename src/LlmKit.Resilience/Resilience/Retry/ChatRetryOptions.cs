@@ -63,7 +63,6 @@ public sealed class ChatRetryOptions
 
     /// <summary>Gets or sets how long a call (a deposit) and a retry (a withdrawal) count against the retry budget.</summary>
     /// <value>The default value is 10 seconds (<see cref="RetryConstants.DefaultRetryBudgetWindow"/>). Valid values are 1 second to 1 hour.</value>
-    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
     public TimeSpan RetryBudgetWindow { get; set; } = RetryConstants.DefaultRetryBudgetWindow;
 
     /// <summary>Gets or sets a callback invoked before each retry's delay, after it was logged and counted.</summary>

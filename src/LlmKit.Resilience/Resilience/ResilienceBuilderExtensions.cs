@@ -1,6 +1,8 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Pipeline;
 using LlmKit.Resilience;
+using LlmKit.Routing;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
 #pragma warning disable IDE0130 // Builder extensions live in the DI namespace, next to AddLlmKit, as in Microsoft.Extensions.*.
@@ -58,6 +60,7 @@ public static class ResilienceBuilderExtensions
     private static void Use(LlmKitBuilder builder, string? clientName, Action<ResilienceOptions>? configure)
     {
         StageOptions.Register(builder, "Resilience", clientName, configure);
+        builder.Services.TryAddSingleton<IFallbackChains, ResilienceFallbackChains>();
         StageRegistration.Use(builder, clientName, new ChatPipelineStage("resilience", ChatPipelineOrder.Resilience, ctx =>
             new ResilienceChatClient(
                 ctx.InnerClient,
