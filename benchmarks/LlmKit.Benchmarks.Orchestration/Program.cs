@@ -37,7 +37,7 @@ return 0;
 async Task<RunResult> RunAsync(QuestionSet set, Strategy strategy)
 {
     var services = new ServiceCollection();
-    var llmKit = services.AddLlmKit().AddModelCatalog().AddUsageLedger().AddInMemoryUsageStore();
+    var llmKit = services.AddLlmKit().AddModelCatalog().UseUsageLedger().AddInMemoryUsageStore();
     llmKit.AddChatClient("mini", behaviour.Model("gpt-4o-mini", set));
     llmKit.AddChatClient("strong", behaviour.Model("gpt-4o", set));
     await using var provider = services.BuildServiceProvider();

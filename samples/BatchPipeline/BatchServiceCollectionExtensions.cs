@@ -31,8 +31,8 @@ public static class BatchServiceCollectionExtensions
         var llmKit = services.AddLlmKit()
             .AddTokenCounting() // prompt tokens for budget reservations; adds the model catalog (prices) too
             .AddStructuredOutput()
-            .AddUsageLedger()
-            .AddBudgets();
+            .UseUsageLedger()
+            .UseBudgets();
 
         // The run budget is a per-request budget of the batch's tenant, and each run's calls carry the run id as
         // their request id: the stage reserves every call's worst case first, so 8 concurrent calls cannot overspend it.

@@ -24,11 +24,11 @@ public static class ServerApp
         var llmKit = services.AddLlmKit()
             .AddTokenCounting()
             .AddModelCatalog()
-            .AddTelemetry()
-            .AddUsageLedger()
+            .UseTelemetry()
+            .UseUsageLedger()
             .AddUsageLogging()
             .AddUsageMetrics()
-            .AddBudgets()
+            .UseBudgets()
             .AddIdempotency();
         AddModel(llmKit, builder.Configuration).UseResilience();
 

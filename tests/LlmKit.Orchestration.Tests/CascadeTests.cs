@@ -96,7 +96,7 @@ public sealed class CascadeTests
     public async Task The_cascade_never_escalates_past_the_budget_and_keeps_the_cheap_answer_marked_not_accepted()
     {
         // Each call is estimated before it is sent: 1,000 output tokens cost ~$0.0006 on gpt-4o-mini and ~$0.01 on gpt-4o.
-        using var host = new TestHost(b => b.AddBudgets(o => o.MaxCostPerCall = 0.005m));
+        using var host = new TestHost(b => b.UseBudgets(o => o.MaxCostPerCall = 0.005m));
         host.Mini.Enqueue(ScriptedTurn.FromText("{\"answer\":\"maybe\",\"confidence\":0.2}").WithUsage(50, 10));
         var options = new StructuredOutputOptions { MaxAttempts = 1, ChatOptions = new ChatOptions { MaxOutputTokens = 1_000 } };
 

@@ -31,7 +31,7 @@ internal sealed class TestHost : IDisposable
             services.AddSingleton(time);
         }
 
-        var llmKit = services.AddLlmKit().AddModelCatalog().AddUsageLedger().AddInMemoryUsageStore().AddTelemetry();
+        var llmKit = services.AddLlmKit().AddModelCatalog().UseUsageLedger().AddInMemoryUsageStore().UseTelemetry();
         llmKit.AddChatClient("mini", Mini);
         llmKit.AddChatClient("strong", Strong);
         configure?.Invoke(llmKit);

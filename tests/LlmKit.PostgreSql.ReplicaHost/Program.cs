@@ -43,8 +43,8 @@ switch (args.FirstOrDefault())
         bool hang = Has("hang");
         int entered = 0;
         llmKit.AddModelCatalog()
-            .AddUsageLedger()
-            .AddBudgets(o =>
+            .UseUsageLedger()
+            .UseBudgets(o =>
             {
                 o.CostPerDay = decimal.Parse(Get("budget"), CultureInfo.InvariantCulture);
                 if (settings.TryGetValue("lease-seconds", out var lease))

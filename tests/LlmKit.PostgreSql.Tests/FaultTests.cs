@@ -56,7 +56,7 @@ public sealed class FaultTests
         {
             ["LlmKit:PostgreSql:ConnectionString"] = $"Host=127.0.0.1;Port={ServerFreePort()};Database=nowhere;Username=x;Timeout=2",
         });
-        builder.Services.AddLlmKit().AddBudgets(o => o.CostPerDay = 1m).AddPostgreSql();
+        builder.Services.AddLlmKit().UseBudgets(o => o.CostPerDay = 1m).AddPostgreSql();
         using var host = builder.Build();
         var failure = await Assert.ThrowsAsync<PostgresUnavailableException>(() => host.StartAsync());
         Assert.Contains("LlmKit:PostgreSql:ConnectionString", failure.Message);

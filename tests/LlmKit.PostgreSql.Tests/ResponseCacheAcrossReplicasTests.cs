@@ -19,7 +19,7 @@ public sealed class ResponseCacheAcrossReplicasTests(RedisFixture redis) : IClas
         services.AddLogging();
         services.AddStackExchangeRedisCache(o => o.Configuration = redis.ConnectionString);
         services.AddLlmKit()
-            .AddResponseCache()
+            .UseResponseCache()
             .AddChatClient("main", new FakeProvider(entered: () => Interlocked.Increment(ref _modelCalls)));
         return services.BuildServiceProvider();
     }

@@ -26,7 +26,7 @@ public sealed class FaultTests
         {
             ["LlmKit:Redis:Configuration"] = $"127.0.0.1:{port},connectTimeout=500",
         });
-        builder.Services.AddLlmKit().AddBudgets(o => o.CostPerDay = 1m).AddRedis();
+        builder.Services.AddLlmKit().UseBudgets(o => o.CostPerDay = 1m).AddRedis();
         using var host = builder.Build();
         var failure = await Assert.ThrowsAsync<RedisUnavailableException>(() => host.StartAsync());
         Assert.Contains("LlmKit:Redis:Configuration", failure.Message);

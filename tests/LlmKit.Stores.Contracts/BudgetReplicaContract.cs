@@ -122,8 +122,8 @@ public abstract class BudgetReplicaContract
         services.AddLogging();
         var builder = services.AddLlmKit()
             .AddModelCatalog()
-            .AddUsageLedger()
-            .AddBudgets(o => o.CostPerDay = costPerDay);
+            .UseUsageLedger()
+            .UseBudgets(o => o.CostPerDay = costPerDay);
         AddSharedStore(builder);
         builder.AddChatClient("main", new FakeProvider());
         return services.BuildServiceProvider();

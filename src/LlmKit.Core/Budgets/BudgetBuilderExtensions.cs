@@ -63,6 +63,7 @@ public static class BudgetBuilderExtensions
     /// <param name="configure">Sets the limits in code.</param>
     /// <returns>The builder.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Use UseBudgets(), which adds the stage for every client as Use… does for one client.")]
     public static LlmKitBuilder AddBudgets(this LlmKitBuilder builder, Action<BudgetOptions>? configure = null) => builder.UseBudgets(configure);
 
     /// <summary>The former name of <see cref="UseBudgets(LlmKitChatClientBuilder, Action{BudgetOptions})"/>.</summary>
@@ -70,6 +71,7 @@ public static class BudgetBuilderExtensions
     /// <param name="configure">Sets this client's limits in code.</param>
     /// <returns>The builder.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Use UseBudgets(), the name the stage has on both builders.")]
     public static LlmKitChatClientBuilder UseBudget(this LlmKitChatClientBuilder builder, Action<BudgetOptions>? configure = null) => builder.UseBudgets(configure);
 
     private static void Use(LlmKitBuilder builder, string? clientName, Action<BudgetOptions>? configure)

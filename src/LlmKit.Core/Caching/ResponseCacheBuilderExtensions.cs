@@ -54,6 +54,7 @@ public static class ResponseCacheBuilderExtensions
     /// <param name="configure">Sets the options in code.</param>
     /// <returns>The builder.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Use UseResponseCache(), which adds the stage for every client as Use… does for one client (LlmKitChatClientBuilder.UseResponseCache).")]
     public static LlmKitBuilder AddResponseCache(this LlmKitBuilder builder, Action<ResponseCacheOptions>? configure = null) => builder.UseResponseCache(configure);
 
     private static void Use(LlmKitBuilder builder, string? clientName, Action<ResponseCacheOptions>? configure)

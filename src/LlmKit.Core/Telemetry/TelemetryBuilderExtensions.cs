@@ -51,6 +51,7 @@ public static class TelemetryBuilderExtensions
     /// <param name="configure">Sets the options in code.</param>
     /// <returns>The builder.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Use UseTelemetry(), which adds the stage for every client as Use… does for one client (LlmKitChatClientBuilder.UseTelemetry).")]
     public static LlmKitBuilder AddTelemetry(this LlmKitBuilder builder, Action<TelemetryOptions>? configure = null) => builder.UseTelemetry(configure);
 
     private static void Use(LlmKitBuilder builder, string? clientName, Action<TelemetryOptions>? configure)

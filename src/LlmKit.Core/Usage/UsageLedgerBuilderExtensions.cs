@@ -57,6 +57,7 @@ public static class UsageLedgerBuilderExtensions
     /// <param name="configure">Sets the options in code.</param>
     /// <returns>The builder.</returns>
     [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Use UseUsageLedger(), which adds the stage for every client as Use… does for one client (LlmKitChatClientBuilder.UseUsageLedger).")]
     public static LlmKitBuilder AddUsageLedger(this LlmKitBuilder builder, Action<UsageLedgerOptions>? configure = null) => builder.UseUsageLedger(configure);
 
     private static void Use(LlmKitBuilder builder, string? clientName, Action<UsageLedgerOptions>? configure)

@@ -1,4 +1,3 @@
-using System.Threading.Channels;
 using LlmKit.Budgets;
 using LlmKit.RateLimits;
 using Microsoft.Extensions.Logging;
@@ -30,22 +29,11 @@ namespace LlmKit.PostgreSql.Budgets;
 /// </remarks>
 public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
 {
-    private static readonly TimeSpan[] SettleRetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
-
     private readonly NpgsqlDataSource _dataSource;
     private readonly bool _failOpen;
     private readonly PostgresInstrumentation _instrumentation;
     private readonly ILogger _logger;
-    private readonly Channel<PendingSettle> _pending = Channel.CreateUnbounded<PendingSettle>();
-
-    // Counted apart from the channel: a settle the retrier has taken out and is still trying is pending too.
-    private int _pendingSettles;
-
-    // The settle the retrier holds while the database is down; DisposeAsync tries it once more.
-    private volatile PendingSettle? _inRetry;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _retrier;
-    private int _disposed;
+    private readonly DeferredBudgetSettles _settles;
 
     /// <summary>Initializes a new instance of the <see cref="PostgresBudgetStore"/> class.</summary>
     /// <param name="database">The database.</param>
@@ -60,11 +48,12 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
         _failOpen = options.Value.BudgetsFailOpen;
         _instrumentation = instrumentation ?? new PostgresInstrumentation();
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _retrier = Task.Run(RetryPendingSettlesAsync);
+        _settles = new DeferredBudgetSettles(
+            SettleOnceAsync, PostgresFaults.IsUnavailable, "PostgreSQL", TimeSpan.FromSeconds(2), () => _instrumentation.StoreFailure("settle_deferred"), _logger);
     }
 
     /// <summary>Gets how many settles wait for the database to come back.</summary>
-    public int PendingSettles => Volatile.Read(ref _pendingSettles);
+    public int PendingSettles => _settles.Pending;
 
     /// <inheritdoc />
     public async ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
@@ -128,14 +117,14 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(cost);
-        return reservation.IsUnmetered ? ValueTask.CompletedTask : SettleOrQueueAsync(new PendingSettle(reservation, tokens, cost, DateTimeOffset.UtcNow));
+        return reservation.IsUnmetered ? ValueTask.CompletedTask : _settles.SettleAsync(new BudgetSettlement(reservation, tokens, cost, DateTimeOffset.UtcNow));
     }
 
     /// <inheritdoc />
     public ValueTask ReleaseAsync(BudgetReservation reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        return reservation.IsUnmetered ? ValueTask.CompletedTask : SettleOrQueueAsync(new PendingSettle(reservation, 0, 0, DateTimeOffset.UtcNow));
+        return reservation.IsUnmetered ? ValueTask.CompletedTask : _settles.SettleAsync(new BudgetSettlement(reservation, 0, 0, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Sets or clears a tenant's limit overrides, effective on every replica from the next reservation.</summary>
@@ -202,87 +191,9 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
 
     /// <summary>Stops the background retry of settles; those still pending are tried once more.</summary>
     /// <returns>A task that completes when done.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        // DI disposes the instance once per registration that hands it out (the type and IBudgetStore).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
+    public ValueTask DisposeAsync() => _settles.DisposeAsync();
 
-        _pending.Writer.TryComplete();
-        await _stopping.CancelAsync();
-        try
-        {
-            await _retrier;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        if (_inRetry is { } interrupted)
-        {
-            await SettleAtShutdownAsync(interrupted);
-        }
-
-        while (_pending.Reader.TryRead(out var settle))
-        {
-            await SettleAtShutdownAsync(settle);
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task SettleAtShutdownAsync(PendingSettle settle)
-    {
-        try
-        {
-            await SettleOnceAsync(settle, CancellationToken.None);
-        }
-        catch (Exception e) when (PostgresFaults.IsUnavailable(e))
-        {
-            _logger.LogError(e, "Budget reservation {Id} of tenant {Tenant} could not be settled before shutdown; its lease will expire and it will be reclaimed.",
-                settle.Reservation.Id, settle.Reservation.Tenant);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _pendingSettles);
-        }
-    }
-
-    private async ValueTask SettleOrQueueAsync(PendingSettle settle)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await SettleOnceAsync(settle, CancellationToken.None);
-                return;
-            }
-            catch (Exception e) when (PostgresFaults.IsUnavailable(e))
-            {
-                if (attempt < SettleRetryDelays.Length)
-                {
-                    await Task.Delay(SettleRetryDelays[attempt]);
-                    continue;
-                }
-
-                // The call is over and its answer is with the caller; the usage is kept until the database is back.
-                _instrumentation.StoreFailure("settle_deferred");
-                _logger.LogWarning(e, "Settling budget reservation {Id} of tenant {Tenant} failed; it is retried in the background.", settle.Reservation.Id, settle.Reservation.Tenant);
-                Interlocked.Increment(ref _pendingSettles);
-                if (!_pending.Writer.TryWrite(settle))
-                {
-                    // Disposed meanwhile: one last try happens here rather than in DisposeAsync's drain.
-                    await SettleAtShutdownAsync(settle);
-                }
-
-                return;
-            }
-        }
-    }
-
-    private async Task SettleOnceAsync(PendingSettle settle, CancellationToken cancellationToken)
+    private async Task SettleOnceAsync(BudgetSettlement settle, CancellationToken cancellationToken)
     {
         await using var command = _dataSource.CreateCommand("SELECT llmkit.budget_settle($1, $2, $3, $4, $5)");
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = settle.Reservation.Tenant });
@@ -295,30 +206,6 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
         {
             _logger.LogInformation("Budget reservation {Id} of tenant {Tenant} was settled after its lease had been reclaimed; its usage was still recorded.",
                 settle.Reservation.Id, settle.Reservation.Tenant);
-        }
-    }
-
-    private async Task RetryPendingSettlesAsync()
-    {
-        var token = _stopping.Token;
-        while (await _pending.Reader.WaitToReadAsync(token))
-        {
-            var settle = await _pending.Reader.ReadAsync(token);
-            _inRetry = settle;
-            while (true)
-            {
-                try
-                {
-                    await SettleOnceAsync(settle, token);
-                    _inRetry = null;
-                    Interlocked.Decrement(ref _pendingSettles);
-                    break;
-                }
-                catch (Exception e) when (PostgresFaults.IsUnavailable(e))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(2), token);
-                }
-            }
         }
     }
 
@@ -365,5 +252,4 @@ public sealed class PostgresBudgetStore : IBudgetStore, IAsyncDisposable
     private static NpgsqlParameter Nullable<T>(T? value, NpgsqlDbType type)
         where T : struct => new() { Value = value.HasValue ? value.Value : DBNull.Value, NpgsqlDbType = type };
 
-    private sealed record PendingSettle(BudgetReservation Reservation, long Tokens, decimal Cost, DateTimeOffset At);
 }

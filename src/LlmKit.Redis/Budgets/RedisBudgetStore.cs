@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Threading.Channels;
 using LlmKit.Budgets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -35,16 +34,12 @@ namespace LlmKit.Redis.Budgets;
 public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
 {
     private const decimal PicoPerDollar = 1_000_000_000_000m;
-    private static readonly TimeSpan[] SettleRetryDelays = [TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(1)];
 
     private readonly RedisConnection _connection;
     private readonly bool _failOpen;
     private readonly RedisInstrumentation _instrumentation;
     private readonly ILogger _logger;
-    private readonly Channel<PendingSettle> _pending = Channel.CreateUnbounded<PendingSettle>();
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly Task _retrier;
-    private int _disposed;
+    private readonly DeferredBudgetSettles _settles;
 
     /// <summary>Initializes a new instance of the <see cref="RedisBudgetStore"/> class.</summary>
     /// <param name="connection">The Redis connection.</param>
@@ -59,11 +54,12 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
         _failOpen = options.Value.BudgetsFailOpen;
         _instrumentation = instrumentation ?? new RedisInstrumentation();
         _logger = logger ?? (ILogger)NullLogger.Instance;
-        _retrier = Task.Run(RetryPendingSettlesAsync);
+        _settles = new DeferredBudgetSettles(
+            SettleOnceAsync, RedisFaults.IsUnavailable, "Redis", TimeSpan.FromSeconds(1), () => _instrumentation.StoreFailure("settle_deferred"), _logger);
     }
 
     /// <summary>Gets how many settles wait for Redis to come back.</summary>
-    public int PendingSettles => _pending.Reader.Count;
+    public int PendingSettles => _settles.Pending;
 
     /// <inheritdoc />
     public async ValueTask<BudgetReservationResult> TryReserveAsync(BudgetReservationRequest request, CancellationToken cancellationToken)
@@ -137,14 +133,14 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(reservation);
         ArgumentOutOfRangeException.ThrowIfNegative(tokens);
         ArgumentOutOfRangeException.ThrowIfNegative(cost);
-        return reservation.IsUnmetered ? ValueTask.CompletedTask : SettleOrQueueAsync(new PendingSettle(reservation, tokens, cost));
+        return reservation.IsUnmetered ? ValueTask.CompletedTask : _settles.SettleAsync(new BudgetSettlement(reservation, tokens, cost, DateTimeOffset.UtcNow));
     }
 
     /// <inheritdoc />
     public ValueTask ReleaseAsync(BudgetReservation reservation, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(reservation);
-        return reservation.IsUnmetered ? ValueTask.CompletedTask : SettleOrQueueAsync(new PendingSettle(reservation, 0, 0));
+        return reservation.IsUnmetered ? ValueTask.CompletedTask : _settles.SettleAsync(new BudgetSettlement(reservation, 0, 0, DateTimeOffset.UtcNow));
     }
 
     /// <summary>Returns a tenant's cost on a UTC day: settled, and held by open reservations.</summary>
@@ -179,39 +175,7 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
 
     /// <summary>Stops the background retry of settles; those still pending are tried once more.</summary>
     /// <returns>A task that completes when done.</returns>
-    public async ValueTask DisposeAsync()
-    {
-        // DI disposes the instance once per registration that hands it out (the type and IBudgetStore).
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        _pending.Writer.TryComplete();
-        await _stopping.CancelAsync();
-        try
-        {
-            await _retrier;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        while (_pending.Reader.TryRead(out var settle))
-        {
-            try
-            {
-                await SettleOnceAsync(settle);
-            }
-            catch (Exception e) when (RedisFaults.IsUnavailable(e))
-            {
-                _logger.LogError(e, "Budget reservation {Id} of tenant {Tenant} could not be settled before shutdown; its lease will expire and it will be reclaimed.",
-                    settle.Reservation.Id, settle.Reservation.Tenant);
-            }
-        }
-
-        _stopping.Dispose();
-    }
+    public ValueTask DisposeAsync() => _settles.DisposeAsync();
 
     internal static long ToPico(decimal dollars, bool roundUp)
     {
@@ -226,33 +190,7 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
 
     private static long KeyTimeToLive(TimeSpan lease) => (long)(lease + RedisConstants.BudgetKeyRetention).TotalMilliseconds;
 
-    private async ValueTask SettleOrQueueAsync(PendingSettle settle)
-    {
-        for (int attempt = 0; ; attempt++)
-        {
-            try
-            {
-                await SettleOnceAsync(settle);
-                return;
-            }
-            catch (Exception e) when (RedisFaults.IsUnavailable(e))
-            {
-                if (attempt < SettleRetryDelays.Length)
-                {
-                    await Task.Delay(SettleRetryDelays[attempt]);
-                    continue;
-                }
-
-                // The call is over and its answer is with the caller; the usage is kept until Redis is back.
-                _instrumentation.StoreFailure("settle_deferred");
-                _logger.LogWarning(e, "Settling budget reservation {Id} of tenant {Tenant} failed; it is retried in the background.", settle.Reservation.Id, settle.Reservation.Tenant);
-                _pending.Writer.TryWrite(settle);
-                return;
-            }
-        }
-    }
-
-    private async Task SettleOnceAsync(PendingSettle settle)
+    private async Task SettleOnceAsync(BudgetSettlement settle, CancellationToken cancellationToken)
     {
         var reservation = settle.Reservation;
         var database = await _connection.GetDatabaseAsync();
@@ -262,27 +200,6 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
         {
             _logger.LogInformation("Budget reservation {Id} of tenant {Tenant} was settled after its lease had been reclaimed; its usage was still recorded.",
                 reservation.Id, reservation.Tenant);
-        }
-    }
-
-    private async Task RetryPendingSettlesAsync()
-    {
-        var token = _stopping.Token;
-        while (await _pending.Reader.WaitToReadAsync(token))
-        {
-            var settle = await _pending.Reader.ReadAsync(token);
-            while (true)
-            {
-                try
-                {
-                    await SettleOnceAsync(settle);
-                    break;
-                }
-                catch (Exception e) when (RedisFaults.IsUnavailable(e))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), token);
-                }
-            }
         }
     }
 
@@ -321,5 +238,4 @@ public sealed class RedisBudgetStore : IBudgetStore, IAsyncDisposable
 
     private static decimal ParseDecimal(RedisResult value) => decimal.Parse(value.ToString(), CultureInfo.InvariantCulture);
 
-    private sealed record PendingSettle(BudgetReservation Reservation, long Tokens, decimal Cost);
 }

@@ -36,7 +36,7 @@ public static class RedisBuilderExtensions
     /// <example>
     /// <code>
     /// // appsettings.json: "LlmKit": { "Redis": { "Configuration": "redis:6379,password=…" } }
-    /// services.AddLlmKit().AddBudgets(b => b.TokensPerMinute = 200_000).AddIdempotency().AddRedis();
+    /// services.AddLlmKit().UseBudgets(b => b.TokensPerMinute = 200_000).AddIdempotency().AddRedis();
     /// </code>
     /// </example>
     public static LlmKitBuilder AddRedis(this LlmKitBuilder builder, Action<RedisOptions>? configure = null)

@@ -146,7 +146,7 @@ public sealed class IdempotencyTests
     {
         var scripted = new ScriptedChatClient().RespondToEveryRequest(_ => ScriptedTurn.FromText("ok").WithUsage(5, 1));
         var services = new ServiceCollection();
-        services.AddLlmKit().AddIdempotency().AddUsageLedger().AddInMemoryUsageStore().AddResponseCache().AddChatClient("main", scripted);
+        services.AddLlmKit().AddIdempotency().UseUsageLedger().AddInMemoryUsageStore().UseResponseCache().AddChatClient("main", scripted);
         services.AddDistributedMemoryCache();
         await using var provider = services.BuildServiceProvider();
         var chat = provider.GetRequiredService<ILlmKitChatClients>().GetChatClient("main");
