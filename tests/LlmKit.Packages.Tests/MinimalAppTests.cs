@@ -48,7 +48,7 @@ public sealed class MinimalAppTests(ITestOutputHelper output)
         {
             WriteProject(app);
             // Built as a user would build it; the src projects it references are already built and stay up to date.
-            await RunAsync("dotnet", ["build", app, "-c", Configuration, "--nologo", "-v", "quiet"]);
+            await RunAsync("dotnet", ["build", app, "-c", Configuration, "--nologo", "-v", "quiet", "-nodeReuse:false"]);
             string bin = Path.Combine(app, "bin", Configuration, "net10.0");
 
             using var server = new HttpListener();
