@@ -136,7 +136,7 @@ public sealed class InjectionScreeningTests
         Assert.Contains("fetch_page", run.StopDetail, StringComparison.Ordinal);
         Assert.StartsWith("[Withheld by LlmKit", Assert.Single(run.Steps).Result.Split('\n')[1], StringComparison.Ordinal);
         Assert.Equal(1, modelCallsOfTheRun); // the model was not asked again after the tool result was blocked
-        var second = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.ToolLoopResult.Key]);
+        var second = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Tools.ToolLoopCallProperties.ToolLoopResult.Key]);
         Assert.Equal(ToolLoopStopReason.Blocked, second.StopReason);
     }
 

@@ -123,7 +123,7 @@ public sealed class PiiRedactionPipelineTests : IDisposable
         var toolResult = model.Requests[1].Messages.SelectMany(m => m.Contents).OfType<FunctionResultContent>().Single();
         Assert.Contains("Sent to <EMAIL_1>. Copy kept by <EMAIL_2>, IBAN <IBAN_1>.", toolResult.Result?.ToString(), StringComparison.Ordinal);
         Assert.Equal($"Done: sent to {Email}, copy with {OtherEmail}.", response.Text);
-        var loop = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.ToolLoopResult.Key]);
+        var loop = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Tools.ToolLoopCallProperties.ToolLoopResult.Key]);
         string recorded = Assert.Single(loop.Steps).Arguments; // the record keeps placeholders (JSON escapes '<')
         Assert.Contains("EMAIL_1", recorded, StringComparison.Ordinal);
         Assert.DoesNotContain("ann.smith", recorded, StringComparison.Ordinal);

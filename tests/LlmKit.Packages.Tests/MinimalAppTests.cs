@@ -11,9 +11,9 @@ using Xunit.Abstractions;
 namespace LlmKit.Packages.Tests;
 
 /// <summary>
-/// The promise of the package split, end to end: a console app that references only LlmKit.Core and one provider builds,
-/// runs <c>GetObjectAsync</c> against an OpenAI-compatible server (a loopback one here) and carries neither the
-/// tokenizer and its rank data nor Polly.
+/// The promise of the package split, end to end: a console app that references only LlmKit.StructuredOutput and one
+/// provider builds, runs <c>GetObjectAsync</c> against an OpenAI-compatible server (a loopback one here) and carries
+/// neither the tokenizer and its rank data, nor Polly, nor the tool loop.
 /// </summary>
 public sealed class MinimalAppTests(ITestOutputHelper output)
 {
@@ -38,10 +38,10 @@ public sealed class MinimalAppTests(ITestOutputHelper output)
         """;
 
     /// <summary>What only apps that ask for them should carry.</summary>
-    private static readonly string[] NotCarried = ["LlmKit.Tokens.dll", "LlmKit.Tokens.Data.dll", "LlmKit.Resilience.dll", "Polly.Core.dll", "System.Threading.RateLimiting.dll"];
+    private static readonly string[] NotCarried = ["LlmKit.Tools.dll", "LlmKit.Generators.dll", "LlmKit.Tokens.dll", "LlmKit.Tokens.Data.dll", "LlmKit.Resilience.dll", "Polly.Core.dll", "System.Threading.RateLimiting.dll"];
 
     [Fact]
-    public async Task An_app_referencing_only_the_core_and_a_provider_runs_GetObjectAsync_without_the_tokenizer_or_Polly()
+    public async Task An_app_referencing_only_structured_output_and_a_provider_runs_GetObjectAsync_without_the_tokenizer_Polly_or_tools()
     {
         string app = Directory.CreateTempSubdirectory("llmkit-minimal-").FullName;
         try
@@ -64,6 +64,7 @@ public sealed class MinimalAppTests(ITestOutputHelper output)
 
             var assemblies = Directory.GetFiles(bin, "*.dll").Select(Path.GetFileName).ToList();
             Assert.Contains("LlmKit.Core.dll", assemblies);
+            Assert.Contains("LlmKit.StructuredOutput.dll", assemblies);
             Assert.Empty(assemblies.Intersect(NotCarried));
             long bytes = Directory.GetFiles(bin, "*.dll").Where(f => !f.EndsWith("MinimalApp.dll", StringComparison.Ordinal)).Sum(f => new FileInfo(f).Length);
             output.WriteLine($"dependencies of the app: {assemblies.Count - 1} assemblies, {bytes / 1024.0 / 1024.0:F2} MiB: {string.Join(", ", assemblies.Order())}");
@@ -94,7 +95,7 @@ public sealed class MinimalAppTests(ITestOutputHelper output)
                 <ImplicitUsings>enable</ImplicitUsings>
               </PropertyGroup>
               <ItemGroup>
-                <ProjectReference Include="{Path.Combine(src, "LlmKit.Core", "LlmKit.Core.csproj")}" />
+                <ProjectReference Include="{Path.Combine(src, "LlmKit.StructuredOutput", "LlmKit.StructuredOutput.csproj")}" />
                 <ProjectReference Include="{Path.Combine(src, "LlmKit.Providers.OpenAI", "LlmKit.Providers.OpenAI.csproj")}" />
                 <PackageReference Include="Microsoft.Extensions.DependencyInjection" Version="{di}" />
               </ItemGroup>

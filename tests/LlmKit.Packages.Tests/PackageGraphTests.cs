@@ -31,17 +31,49 @@ public sealed partial class PackageGraphTests
     }
 
     [Theory]
-    [InlineData("LlmKit.Providers.OpenAI")]
-    [InlineData("LlmKit.Providers.Anthropic")]
-    [InlineData("LlmKit.Testing")]
-    [InlineData("LlmKit.Guardrails")]
-    [InlineData("LlmKit.PostgreSql")]
-    [InlineData("LlmKit.Redis")]
-    public void Structured_output_and_tool_apps_on_a_provider_take_neither_the_tokenizer_nor_resilience(string package)
+    [InlineData("LlmKit.StructuredOutput", new[] { "LlmKit.Core" })]
+    [InlineData("LlmKit.Tools", new[] { "LlmKit.Core", "LlmKit.StructuredOutput" })]
+    [InlineData("LlmKit.Providers.OpenAI", new[] { "LlmKit.Core" })]
+    [InlineData("LlmKit.Providers.Anthropic", new[] { "LlmKit.Core" })]
+    [InlineData("LlmKit.Testing", new[] { "LlmKit.Core" })]
+    [InlineData("LlmKit.Redis", new[] { "LlmKit.Core" })]
+    [InlineData("LlmKit.Guardrails", new[] { "LlmKit.Core", "LlmKit.StructuredOutput", "LlmKit.Tools" })]
+    [InlineData("LlmKit.PostgreSql", new[] { "LlmKit.Core", "LlmKit.StructuredOutput", "LlmKit.Tools" })]
+    public void Each_package_brings_exactly_the_capabilities_it_uses(string package, string[] expected)
     {
         var needs = PackageGraph.Closure(Graph, package);
 
-        Assert.Equal(["LlmKit.Core"], needs);
+        Assert.Equal(expected.Order(StringComparer.Ordinal), needs.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("LlmKit.StructuredOutput")]
+    [InlineData("LlmKit.Tools")]
+    [InlineData("LlmKit.Providers.OpenAI")]
+    [InlineData("LlmKit.Providers.Anthropic")]
+    [InlineData("LlmKit.Guardrails")]
+    [InlineData("LlmKit.PostgreSql")]
+    [InlineData("LlmKit.Redis")]
+    public void Structured_output_and_tool_apps_take_neither_the_tokenizer_nor_resilience(string package)
+    {
+        var needs = PackageGraph.Closure(Graph, package);
+
+        Assert.DoesNotContain("LlmKit.Tokens", needs);
+        Assert.DoesNotContain("LlmKit.Tokens.Data", needs);
+        Assert.DoesNotContain("LlmKit.Resilience", needs);
+    }
+
+    [Fact]
+    public void The_core_holds_neither_structured_output_nor_the_tool_loop()
+    {
+        string core = Path.Combine(PackageGraph.SourceFolder, "LlmKit.Core");
+
+        Assert.False(Directory.Exists(Path.Combine(core, "StructuredOutput")));
+        Assert.DoesNotContain(Directory.EnumerateFiles(core, "*.cs", SearchOption.AllDirectories),
+            f => Path.GetFileName(f) is "JsonSchemaValidator.cs" or "TypeSchema.cs" or "ToolLoopChatClient.cs");
+        // The [LlmTool] generator ships in the package whose types its code calls.
+        Assert.DoesNotContain("LlmKit.Generators", File.ReadAllText(Path.Combine(core, "LlmKit.Core.csproj")), StringComparison.Ordinal);
+        Assert.Contains("analyzers/dotnet/cs", File.ReadAllText(Path.Combine(PackageGraph.SourceFolder, "LlmKit.Tools", "LlmKit.Tools.csproj")), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using LlmKit.Tools;
 using LlmKit.Usage;
 using Microsoft.Extensions.AI;
 
@@ -125,8 +124,8 @@ public static class LlmKitCallProperties
     /// </summary>
     public static readonly LlmKitPropertyKey<string> FallbackSource = new("llmkit.fallback_source");
 
-    /// <summary>On a response or update: the tool loop's result: <c>llmkit.tool_loop_result</c>.</summary>
-    public static readonly LlmKitPropertyKey<ToolLoopResult> ToolLoopResult = new("llmkit.tool_loop_result");
+    // On a response or update, the tool loop's result (llmkit.tool_loop_result) is keyed by LlmKit.Tools'
+    // ToolLoopCallProperties.ToolLoopResult, next to the type it carries.
 
     /// <summary>On a response: the provider's request id (for support tickets): <c>llmkit.provider_request_id</c>.</summary>
     public static readonly LlmKitPropertyKey<string> ProviderRequestId = new("llmkit.provider_request_id");
@@ -137,7 +136,11 @@ public static class LlmKitCallProperties
     internal static readonly LlmKitPropertyKey<ClientDefaultFields> DefaultsApplied = new("llmkit.defaults_applied");
 
     /// <summary>A tool-loop run started by <c>RunToolsAsync</c>/<c>ResumeToolsAsync</c> and the channel its result comes back on.</summary>
-    internal static readonly LlmKitPropertyKey<ToolLoopRequest> ToolLoopRun = new("llmkit.tool_loop_run");
+    /// <remarks>
+    /// Typed <see cref="object"/> here because the request type lives in LlmKit.Tools; the cache and idempotency stages
+    /// only ask whether a run is under way, and the tool-loop stage reads it as its own request type.
+    /// </remarks>
+    internal static readonly LlmKitPropertyKey<object> ToolLoopRun = new("llmkit.tool_loop_run");
 
     /// <summary>
     /// Returns whether an <c>AdditionalProperties</c> key is LlmKit's (a setting or a marker for LlmKit) rather than a

@@ -326,7 +326,7 @@ public sealed class ToolLoopChatClientTests
 
         Assert.Equal("Sunny.", response.Messages[^1].Text);
         Assert.Equal([ChatRole.Assistant, ChatRole.Tool, ChatRole.Assistant], response.Messages.Select(m => m.Role));
-        var result = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.ToolLoopResult.Key]);
+        var result = Assert.IsType<ToolLoopResult>(response.AdditionalProperties![LlmKit.Tools.ToolLoopCallProperties.ToolLoopResult.Key]);
         Assert.Equal(ToolLoopStopReason.FinalAnswer, result.StopReason);
         Assert.Contains(model.Requests[0].Options!.Tools!, t => t.Name == "get_weather"); // registered tools are offered
     }

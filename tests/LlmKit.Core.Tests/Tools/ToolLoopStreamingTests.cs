@@ -51,6 +51,6 @@ public sealed class ToolLoopStreamingTests
 
         var kinds = updates.SelectMany(u => u.Contents.Select(c => c.GetType().Name)).Where(n => n != nameof(UsageContent)).ToList();
         Assert.Equal([nameof(FunctionCallContent), nameof(FunctionResultContent), nameof(TextContent)], kinds);
-        Assert.IsType<ToolLoopResult>(updates[^1].AdditionalProperties![LlmKit.Pipeline.LlmKitCallProperties.ToolLoopResult.Key]);
+        Assert.IsType<ToolLoopResult>(updates[^1].AdditionalProperties![LlmKit.Tools.ToolLoopCallProperties.ToolLoopResult.Key]);
     }
 }

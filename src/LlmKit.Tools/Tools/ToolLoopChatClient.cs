@@ -18,7 +18,7 @@ namespace LlmKit.Tools;
 /// <remarks>
 /// <para>
 /// <see cref="GetResponseAsync"/> returns every message the loop added and attaches the <see cref="ToolLoopResult"/>
-/// under <see cref="LlmKitCallProperties.ToolLoopResult"/>; <c>chatClient.RunToolsAsync(…)</c> returns it directly.
+/// under <see cref="ToolLoopCallProperties.ToolLoopResult"/>; <c>chatClient.RunToolsAsync(…)</c> returns it directly.
 /// Either way the run enters the pipeline once, at its head, and each model turn is an upstream call of that one
 /// logical call: the budget, telemetry and usage ledger inside the loop see every turn, numbered in
 /// <see cref="LlmKitCallProperties.ToolTurn"/>.
@@ -154,12 +154,12 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
         ThrowIfModelFailed(result);
 
         var final = new ChatResponseUpdate { Role = ChatRole.Assistant, Contents = result.Usage is { } usage ? [new UsageContent(usage)] : [] };
-        LlmKitCallProperties.ToolLoopResult.SetValue(final.AdditionalProperties = [], result);
+        ToolLoopCallProperties.ToolLoopResult.SetValue(final.AdditionalProperties = [], result);
         yield return final;
     }
 
     private static ToolLoopRequest? Request(ChatOptions? options) =>
-        LlmKitCallProperties.ToolLoopRun.TryGetValue(options, out var request) ? request : null;
+        LlmKitCallProperties.ToolLoopRun.TryGetValue(options, out var request) ? request as ToolLoopRequest : null;
 
     private async IAsyncEnumerable<object> StreamAsync(
         IEnumerable<ChatMessage> messages, ChatOptions? options, ToolLoopRequest? request, [EnumeratorCancellation] CancellationToken cancellationToken)
@@ -209,7 +209,7 @@ public sealed class ToolLoopChatClient : DelegatingChatClient
             FinishReason = result.LastResponse?.FinishReason,
             AdditionalProperties = [],
         };
-        LlmKitCallProperties.ToolLoopResult.SetValue(response.AdditionalProperties, result);
+        ToolLoopCallProperties.ToolLoopResult.SetValue(response.AdditionalProperties, result);
         return response;
     }
 }

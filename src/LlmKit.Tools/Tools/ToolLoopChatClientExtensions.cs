@@ -103,7 +103,7 @@ public static class ToolLoopChatClientExtensions
         try
         {
             var response = await Enter(client).GetResponseAsync(messages, WithRequest(options, request), cancellationToken);
-            return request.Result ?? LlmKitCallProperties.ToolLoopResult.GetValueOrDefault(response.AdditionalProperties)
+            return request.Result ?? ToolLoopCallProperties.ToolLoopResult.GetValueOrDefault(response.AdditionalProperties)
                 ?? throw new InvalidOperationException("The tool-loop stage returned no result: a stage outside it answered instead (for example a cache).");
         }
         catch (LlmException) when (request.Result is { StopReason: ToolLoopStopReason.ModelFailed } failed)
