@@ -8,6 +8,15 @@ public sealed class DeferredBudgetSettlesTests
     private static BudgetSettlement Settlement(long id) =>
         new(new BudgetReservation(id, "tenant", null, 100, 0.01m, DateTimeOffset.UnixEpoch), 80, 0.008m, DateTimeOffset.UnixEpoch);
 
+    private static async Task WaitUntilNothingPendingAsync(DeferredBudgetSettles settles)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (settles.Pending > 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+    }
+
     [Fact]
     public async Task A_settle_that_finds_the_store_down_is_pending_until_it_lands_and_lands_once()
     {
@@ -39,11 +48,7 @@ public sealed class DeferredBudgetSettlesTests
         Assert.Empty(landed);
 
         Volatile.Write(ref storeUp, true);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (settles.Pending > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilNothingPendingAsync(settles);
 
         Assert.Equal(0, settles.Pending);
         Assert.Equal([1L], landed);
@@ -109,11 +114,7 @@ public sealed class DeferredBudgetSettlesTests
         Assert.Equal(2, settles.Pending);
 
         Volatile.Write(ref storeUp, true);
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (settles.Pending > 0 && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(10);
-        }
+        await WaitUntilNothingPendingAsync(settles);
 
         Assert.Equal(0, settles.Pending);
         Assert.Equal([2L], landed);
