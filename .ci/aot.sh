@@ -57,7 +57,8 @@ for line in open(rsp, encoding="utf-8"):
 app = "AotStructuredOutput"
 names = sorted(set(linked + [app]), key=len, reverse=True)
 
-warning = re.compile(r"^(?P<origin>.*?):? (?:Trim|AOT) analysis warning (?P<code>IL[23]\d{3}): (?P<text>.*?)(?: \[[^\]]*\.csproj\])?$")
+# "file(line): Trim analysis warning IL2026: Member: ..." or, for a whole assembly, "path/X.dll : warning IL2104: ...".
+warning = re.compile(r"^(?P<origin>.*?)\s*:? (?:(?:Trim|AOT) analysis )?warning (?P<code>IL[23]\d{3}): (?P<text>.*?)(?: \[[^\]]*\.csproj\])?$")
 seen, found = set(), []
 for line in open(log, encoding="utf-8", errors="replace"):
     m = warning.match(line.strip())
@@ -66,7 +67,7 @@ for line in open(log, encoding="utf-8", errors="replace"):
         found.append(m)
 
 def assembly(m):
-    parts = re.split(r"[\\/]", m["origin"])
+    parts = [p[:-4] if p.endswith(".dll") else p for p in re.split(r"[\\/]", m["origin"])]
     for name in names:
         if name in parts:
             return name
