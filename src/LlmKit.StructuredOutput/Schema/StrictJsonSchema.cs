@@ -252,7 +252,7 @@ public static class StrictJsonSchema
             case JsonArray types:
                 if (!types.Any(t => t?.GetValue<string>() == "null"))
                 {
-                    types.Add("null");
+                    types.Add((JsonNode)"null"); // the JsonNode overload: Add<T> is not trim-safe
                 }
 
                 AddNullToEnum(schema);
