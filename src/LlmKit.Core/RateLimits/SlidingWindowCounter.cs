@@ -59,4 +59,28 @@ public static class SlidingWindowCounter
         double fraction = current == 0 ? 0 : 1 - ((double)(limit - amount) / current);
         return nextMinute - now + TimeSpan.FromTicks((long)Math.Ceiling(Math.Max(0, fraction) * Window.Ticks));
     }
+
+    /// <summary>
+    /// The refusal of a request a shared limiter did not admit, from the counts its store saw: the wait until both limits
+    /// have room, named after the limit that binds longer.
+    /// </summary>
+    /// <param name="request">The refused request.</param>
+    /// <param name="previousRequests">Requests counted in the previous fixed minute.</param>
+    /// <param name="currentRequests">Requests counted in the current fixed minute.</param>
+    /// <param name="previousTokens">Tokens counted in the previous fixed minute.</param>
+    /// <param name="currentTokens">Tokens counted in the current fixed minute.</param>
+    /// <returns>The refusal, with <see cref="RateLimitDecision.RetryAfter"/> and <see cref="RateLimitDecision.LimitedBy"/>.</returns>
+    public static RateLimitDecision Refusal(RateLimitRequest request, long previousRequests, long currentRequests, long previousTokens, long currentTokens)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var requestWait = request.Limits.RequestsPerMinute is { } requestLimit
+            ? TimeUntilFits(previousRequests, currentRequests, 1, requestLimit, request.Now)
+            : TimeSpan.Zero;
+        var tokenWait = request.Limits.TokensPerMinute is { } tokenLimit
+            ? TimeUntilFits(previousTokens, currentTokens, request.Tokens, tokenLimit, request.Now)
+            : TimeSpan.Zero;
+        return requestWait >= tokenWait
+            ? new RateLimitDecision(null, requestWait, "requests")
+            : new RateLimitDecision(null, tokenWait, "tokens");
+    }
 }

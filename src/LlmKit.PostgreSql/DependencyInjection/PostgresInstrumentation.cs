@@ -1,34 +1,7 @@
-using System.Diagnostics.Metrics;
 using LlmKit.Telemetry;
 
 namespace LlmKit.PostgreSql;
 
-/// <summary>
-/// The PostgreSQL stores' instruments, on LlmKit's meter (<c>LlmKit</c>): <c>llmkit.budget.reservations.reclaimed</c>
-/// (tagged <c>llmkit.reclaim.by</c> = reserve or sweep) and <c>llmkit.store.failures</c> (tagged <c>llmkit.store.outcome</c>
-/// = fail_closed, fail_open or settle_deferred).
-/// </summary>
-public sealed class PostgresInstrumentation : IDisposable
-{
-    private readonly Meter? _ownMeter;
-    private readonly Counter<long> _reclaimed;
-    private readonly Counter<long> _failures;
-
-    /// <summary>Initializes a new instance of the <see cref="PostgresInstrumentation"/> class on LlmKit's meter.</summary>
-    /// <param name="instrumentation">LlmKit's instrumentation, whose meter to use; a meter of the same name is created when omitted.</param>
-    public PostgresInstrumentation(LlmKitInstrumentation? instrumentation = null)
-    {
-        var meter = instrumentation?.Meter ?? (_ownMeter = new Meter(LlmKitInstrumentation.Name));
-        _reclaimed = meter.CreateCounter<long>("llmkit.budget.reservations.reclaimed", "{reservation}",
-            "Budget reservations reclaimed because their lease expired before they were settled.");
-        _failures = meter.CreateCounter<long>("llmkit.store.failures", "{operation}",
-            "Operations on a shared store that could not reach it.");
-    }
-
-    /// <inheritdoc />
-    public void Dispose() => _ownMeter?.Dispose();
-
-    internal void Reclaimed(int count, string by) => _reclaimed.Add(count, new KeyValuePair<string, object?>("llmkit.reclaim.by", by));
-
-    internal void StoreFailure(string outcome) => _failures.Add(1, new KeyValuePair<string, object?>("llmkit.store.outcome", outcome));
-}
+/// <summary>The PostgreSQL stores' instruments (see <see cref="SharedStoreInstrumentation"/> for the names).</summary>
+/// <param name="instrumentation">LlmKit's instrumentation, whose meter to use; a meter of the same name is created when omitted.</param>
+public sealed class PostgresInstrumentation(LlmKitInstrumentation? instrumentation = null) : SharedStoreInstrumentation(instrumentation);

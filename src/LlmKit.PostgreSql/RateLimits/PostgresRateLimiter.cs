@@ -41,15 +41,7 @@ public sealed class PostgresRateLimiter : ISharedRateLimiter
         }
 
         long previousRequests = r.GetInt64(2), currentRequests = r.GetInt64(3), previousTokens = r.GetInt64(4), currentTokens = r.GetInt64(5);
-        var requestWait = request.Limits.RequestsPerMinute is { } limitR
-            ? SlidingWindowCounter.TimeUntilFits(previousRequests, currentRequests, 1, limitR, request.Now)
-            : TimeSpan.Zero;
-        var tokenWait = request.Limits.TokensPerMinute is { } limitT
-            ? SlidingWindowCounter.TimeUntilFits(previousTokens, currentTokens, request.Tokens, limitT, request.Now)
-            : TimeSpan.Zero;
-        return requestWait >= tokenWait
-            ? new RateLimitDecision(null, requestWait, "requests")
-            : new RateLimitDecision(null, tokenWait, "tokens");
+        return SlidingWindowCounter.Refusal(request, previousRequests, currentRequests, previousTokens, currentTokens);
     }
 
     /// <inheritdoc />

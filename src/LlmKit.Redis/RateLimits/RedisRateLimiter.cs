@@ -71,15 +71,7 @@ public sealed class RedisRateLimiter : ISharedRateLimiter
         }
 
         long previousRequests = (long)result[1], currentRequests = (long)result[2], previousTokens = (long)result[3], currentTokens = (long)result[4];
-        var requestWait = request.Limits.RequestsPerMinute is { } limitR
-            ? SlidingWindowCounter.TimeUntilFits(previousRequests, currentRequests, 1, limitR, request.Now)
-            : TimeSpan.Zero;
-        var tokenWait = request.Limits.TokensPerMinute is { } limitT
-            ? SlidingWindowCounter.TimeUntilFits(previousTokens, currentTokens, request.Tokens, limitT, request.Now)
-            : TimeSpan.Zero;
-        return requestWait >= tokenWait
-            ? new RateLimitDecision(null, requestWait, "requests")
-            : new RateLimitDecision(null, tokenWait, "tokens");
+        return SlidingWindowCounter.Refusal(request, previousRequests, currentRequests, previousTokens, currentTokens);
     }
 
     /// <inheritdoc />
