@@ -1,5 +1,10 @@
 using LlmKit.Budgets;
+using LlmKit.RateLimits;
 using LlmKit.Redis.Budgets;
+using LlmKit.Redis.RateLimits;
+using LlmKit.Redis.Sessions;
+using LlmKit.Sessions;
+using Microsoft.Extensions.AI;
 using LlmKit.Tests.Servers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -62,6 +67,28 @@ public sealed class FaultTests
         var unmetered = await open.TryReserveAsync(Request("down"), default);
         Assert.True(unmetered.Reservation!.IsUnmetered);
         await open.SettleAsync(unmetered.Reservation, 10, 0.05m, default); // records nothing, throws nothing
+    }
+
+    [RedisFact]
+    public async Task With_redis_down_rate_limits_and_chat_sessions_fail_at_once_with_the_stores_error()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var connection = RedisConnection.Create(server.ConnectionString + ",connectTimeout=500,syncTimeout=1000,asyncTimeout=1000");
+        var limiter = new RedisRateLimiter(connection);
+        var sessions = new RedisChatSessionStore(connection, Options.Create(new ChatSessionOptions()));
+        var request = new RateLimitRequest("openai/key/gpt-4o", 10, new LlmKit.RateLimits.RateLimits(RequestsPerMinute: 100, TokensPerMinute: null), Noon);
+        Assert.True((await limiter.TryAcquireAsync(request)).IsAcquired);
+        await sessions.AppendAsync("s-1", [new ChatMessage(ChatRole.User, "hello")]);
+
+        await server.DisposeAsync(); // killed: as a crash would
+
+        // Neither pretends: no permit granted unmetered, no empty history read as if the session were new.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var limiterError = await Assert.ThrowsAnyAsync<Exception>(() => limiter.TryAcquireAsync(request).AsTask());
+        var readError = await Assert.ThrowsAnyAsync<Exception>(() => sessions.ReadAsync("s-1").AsTask());
+        var appendError = await Assert.ThrowsAnyAsync<Exception>(() => sessions.AppendAsync("s-1", [new ChatMessage(ChatRole.User, "again")]).AsTask());
+        Assert.All(new[] { limiterError, readError, appendError }, e => Assert.True(RedisFaults.IsUnavailable(e), $"not reported as unavailable: {e}"));
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(15), $"the errors took {started.Elapsed} to surface");
     }
 
     [RedisFact]
