@@ -12,6 +12,7 @@ using System.Globalization;
 using System.Text.Json;
 using LlmKit.DependencyInjection;
 using LlmKit.PostgreSql.ReplicaHost;
+using LlmKit.Stores.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

@@ -1,6 +1,6 @@
 using LlmKit.DependencyInjection;
 using LlmKit.Caching;
-using LlmKit.PostgreSql.ReplicaHost;
+using LlmKit.Stores.Contracts;
 using LlmKit.Tests.Servers;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Hybrid;

@@ -15,7 +15,7 @@ namespace LlmKit.Stores.Contracts;
 public abstract class BudgetReplicaContract
 {
     // gpt-4o-mini: $0.15 per million input tokens, $0.60 per million output tokens.
-    private const decimal SettledCostPerCall = (FakeProvider.InputTokens * 0.15m + FakeProvider.OutputTokens * 0.60m) / 1_000_000m;
+    private const decimal SettledCostPerCall = FakeProvider.CostPerCall;
 
     /// <summary>Puts the replica's shared state on the store under test (for example <c>AddRedis(…)</c>).</summary>
     /// <param name="builder">The replica's LlmKit builder.</param>

@@ -5,6 +5,7 @@ using LlmKit.Jobs;
 using LlmKit.PostgreSql.Budgets;
 using LlmKit.PostgreSql.Jobs;
 using LlmKit.PostgreSql.ReplicaHost;
+using LlmKit.Stores.Contracts;
 using LlmKit.Tests.Servers;
 using Microsoft.Extensions.Options;
 
