@@ -90,7 +90,7 @@ public sealed class TypeSchema
         if (!serializerOptions.IsReadOnly)
         {
             // What JsonSerializer itself does on first use; without it, options created with "new" have no resolver.
-            serializerOptions.MakeReadOnly(populateMissingResolver: true);
+            JsonOptionsReadOnly.MakeReadOnly(serializerOptions);
         }
 
         var perType = Cache.GetValue(serializerOptions, static _ => new ConcurrentDictionary<Type, TypeSchema>());

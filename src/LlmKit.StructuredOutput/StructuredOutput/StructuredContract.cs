@@ -31,7 +31,7 @@ internal sealed class StructuredContract<T>
             RespectNullableAnnotations = true,
             UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         };
-        strict.MakeReadOnly(populateMissingResolver: true);
+        JsonOptionsReadOnly.MakeReadOnly(strict);
         StrictTypeInfo = (JsonTypeInfo<T>)strict.GetTypeInfo(typeof(T));
 
         var lenient = new JsonSerializerOptions(options)
@@ -43,7 +43,7 @@ internal sealed class StructuredContract<T>
             // A partial answer is closed as written, so "[1,]" can reach it; the final answer is repaired or rejected.
             AllowTrailingCommas = true,
         };
-        lenient.MakeReadOnly(populateMissingResolver: true);
+        JsonOptionsReadOnly.MakeReadOnly(lenient);
         LenientTypeInfo = (JsonTypeInfo<T>)lenient.GetTypeInfo(typeof(T));
 
         NeedsObjectValidation = HasValidation(typeof(T));

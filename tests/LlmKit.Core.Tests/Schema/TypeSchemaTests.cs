@@ -26,6 +26,18 @@ public sealed class TypeSchemaTests
         [property: Range(typeof(DateTime), "2020-01-01", "2030-12-31")] DateTime On);
 
     [Fact]
+    public void Options_created_with_new_get_the_reflection_resolver_as_JsonSerializer_gives_them_and_become_read_only()
+    {
+        var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+        var schema = TypeSchema.For<Profile>(options);
+
+        Assert.True(options.IsReadOnly);
+        Assert.NotNull(options.TypeInfoResolver);
+        Assert.Equal(JsonValueKind.Object, schema.Schema.GetProperty("properties").ValueKind);
+    }
+
+    [Fact]
     public void Strict_form_requires_every_property_closes_objects_and_makes_optional_ones_nullable()
     {
         var schema = TypeSchema.For<Profile>();
