@@ -64,6 +64,11 @@ public sealed class DeferredBudgetSettles : IAsyncDisposable
     /// <param name="settlement">The settlement.</param>
     /// <returns>A task that completes when the settle landed or was deferred.</returns>
     /// <exception cref="Exception">Whatever <c>settle</c> throws that is not unavailability.</exception>
+    /// <remarks>
+    /// Takes no <see cref="CancellationToken"/> on purpose: the model call is over and paid for, so a caller that gives
+    /// up must not leave its usage uncounted. The wait is bounded by the immediate retries (about 1.3 s) before the
+    /// settle moves to the background.
+    /// </remarks>
     public async ValueTask SettleAsync(BudgetSettlement settlement)
     {
         ArgumentNullException.ThrowIfNull(settlement);
@@ -153,28 +158,32 @@ public sealed class DeferredBudgetSettles : IAsyncDisposable
         {
             var settlement = await _queue.Reader.ReadAsync(token);
             _inRetry = settlement;
-            while (true)
+            await SettleUntilDoneAsync(settlement, token); // throws when stopping: DisposeAsync tries _inRetry once more
+            _inRetry = null;
+            Interlocked.Decrement(ref _pending);
+        }
+    }
+
+    // Returns when the settle landed, or failed for a reason other than an outage (retrying cannot help, and one bad
+    // settlement must not stop the others).
+    private async Task SettleUntilDoneAsync(BudgetSettlement settlement, CancellationToken token)
+    {
+        while (true)
+        {
+            try
             {
-                try
-                {
-                    await _settle(settlement, token);
-                    _inRetry = null;
-                    Interlocked.Decrement(ref _pending);
-                    break;
-                }
-                catch (Exception e) when (_isUnavailable(e))
-                {
-                    await Task.Delay(_backgroundRetryDelay, token);
-                }
-                catch (Exception e) when (!token.IsCancellationRequested)
-                {
-                    // Not an outage: retrying cannot help, and one bad settlement must not stop the others.
-                    _logger.LogError(e, "Settling budget reservation {Id} of tenant {Tenant} failed and is not retried; its lease will expire and it will be reclaimed.",
-                        settlement.Reservation.Id, settlement.Reservation.Tenant);
-                    _inRetry = null;
-                    Interlocked.Decrement(ref _pending);
-                    break;
-                }
+                await _settle(settlement, token);
+                return;
+            }
+            catch (Exception e) when (_isUnavailable(e))
+            {
+                await Task.Delay(_backgroundRetryDelay, token);
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                _logger.LogError(e, "Settling budget reservation {Id} of tenant {Tenant} failed and is not retried; its lease will expire and it will be reclaimed.",
+                    settlement.Reservation.Id, settlement.Reservation.Tenant);
+                return;
             }
         }
     }
